@@ -1,0 +1,1 @@
+"""Non-recurrent models (full attention, truncated window, prompted LM) behind the model contract."""

@@ -1,0 +1,12 @@
+"""The one exception type for bad user input, shared by every package.
+
+Raise ``BenchInputError("what is wrong, and how to fix it")`` for anything the
+user can correct (a bad flag, length, path, file or checkpoint). The CLI turns
+it into one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class BenchInputError(ValueError):
+    """Bad input that the user can fix; its message is shown as one line."""

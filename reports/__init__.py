@@ -1,0 +1,1 @@
+"""Result files in, CSV tables and PNG figures out (pandas, matplotlib)."""

@@ -1,0 +1,60 @@
+"""The model contract: every model kind answers samples through one interface.
+
+The evaluation harness only ever calls ``model.predict(samples)``; it never
+branches on the model kind. A *sample* is one dataset row (a mapping with at
+least ``context``, ``question``, ``answer``, ``label``, ``tokenizer``; see
+``generators``). Kinds: ``rmt`` (rmt_bench.rmt), ``full-attention``,
+``truncated`` and ``prompted`` (baselines/).
+
+Trainable kinds are also ``torch.nn.Module`` s whose ``forward`` takes a list
+of 1-D token-id tensors (context + question, no special tokens) and optional
+labels and returns a ``ClassifierOutput``; they save and load a checkpoint
+directory with ``save_pretrained(dir)`` / ``from_pretrained(dir)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+SKIPPED_MAX_POSITIONS = "exceeds max positions"
+SKIPPED_OOM = "oom"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One model answer. ``label`` indexes ``model.labels``; None if skipped or unmatched."""
+
+    label: int | None
+    text: str
+    skipped: str | None = None
+
+
+@dataclass
+class ClassifierOutput:
+    """What a trainable model's forward returns: logits (batch, num_labels) and the loss."""
+
+    logits: Any
+    loss: Any = None
+
+
+@runtime_checkable
+class AnswerModel(Protocol):
+    """Anything that answers benchmark samples."""
+
+    kind: str
+    labels: Sequence[str]
+
+    @property
+    def tokenizer_name(self) -> str:
+        """The tokenizer the model reads with (checked against the dataset's)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """The resolved configuration (JSON-able): it goes into the result rows' config hash."""
+        ...
+
+    def predict(self, samples: Sequence[Mapping[str, Any]]) -> list[Prediction]:
+        """Answer a batch of samples; a sample that cannot run gives ``skipped``, not an error."""
+        ...
