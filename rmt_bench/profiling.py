@@ -1,0 +1,94 @@
+"""Peak-memory and timing measurement shared by the harness and the benchmarks.
+
+    with MemoryWatch() as watch:          # peak RSS (and CUDA peak) inside the block
+        run()
+    watch.peak_rss_mb, watch.peak_cuda_mb, watch.seconds
+
+On Linux the kernel's high-water mark (VmHWM) is reset at the start of the
+block through ``/proc/self/clear_refs``, so the peak is that of the block, not
+of the whole process; elsewhere a sampling thread approximates it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+_PROC_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+def current_rss_mb() -> float:
+    """Resident set size of this process now, in MiB."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _kernel_peak_mb() -> float | None:
+    try:
+        for line in _PROC_STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_kernel_peak() -> bool:
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+class MemoryWatch:
+    """Measure wall time, peak RSS and (if CUDA is in use) peak CUDA memory of a block."""
+
+    def __init__(self, sample_every_s: float = 0.005) -> None:
+        self.sample_every_s = sample_every_s
+        self.seconds = 0.0
+        self.peak_rss_mb = 0.0
+        self.peak_cuda_mb: float | None = None
+        self._kernel = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> MemoryWatch:
+        self._kernel = _reset_kernel_peak() and _kernel_peak_mb() is not None
+        self.peak_rss_mb = current_rss_mb()
+        if not self._kernel:
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        self._start = time.perf_counter()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.sample_every_s):
+            self.peak_rss_mb = max(self.peak_rss_mb, current_rss_mb())
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._start
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+        self.peak_rss_mb = max(self.peak_rss_mb, current_rss_mb())
+        if self._kernel:
+            self.peak_rss_mb = max(self.peak_rss_mb, _kernel_peak_mb() or 0.0)
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
+            self.peak_cuda_mb = torch.cuda.max_memory_allocated() / 2**20
+
+
+def emit_json_line(record: dict[str, Any]) -> None:
+    """Print one benchmark measurement as a JSON line on stdout (benchmarks only)."""
+    sys.stdout.write(json.dumps(record, sort_keys=True) + "\n")
+    sys.stdout.flush()
