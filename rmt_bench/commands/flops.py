@@ -1,0 +1,174 @@
+"""``rmt-bench flops``: forward FLOPs of full attention vs RMT, and the paper's x295 / x29 check.
+
+    rmt-bench flops                                   # OPT family, 512 ... 2M tokens, the paper's counting
+    rmt-bench flops --models 125M,175B --lengths 4k,1M,2M --memory 10 --special-tokens 3
+    rmt-bench flops --hf-config path/to/config.json --counting chinchilla --json
+
+Lengths: plain integers or powers-of-two labels (``4k`` = 4,096, ``1M`` = 1,048,576,
+``2M`` = 2,097,152). The model is :mod:`rmt_bench.flops` (Chinchilla appendix F).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from generators.errors import BenchInputError
+
+DEFAULT_LENGTHS = "512,1k,4k,32k,128k,512k,1M,2M"
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_length(text: str) -> int:
+    """``"4k"`` -> 4096, ``"2M"`` -> 2097152, ``"1000"`` -> 1000 (powers of two, as everywhere)."""
+    raw = text.strip()
+    number, unit = (raw[:-1], raw[-1].lower()) if raw[-1:].isalpha() else (raw, "")
+    try:
+        if unit not in _UNITS:
+            raise ValueError
+        value = float(number) * _UNITS[unit]
+    except ValueError:
+        raise BenchInputError(
+            f"bad length {text!r}: use an integer or a label like 4k, 1M, 2M"
+        ) from None
+    if value <= 0 or value != int(value):
+        raise BenchInputError(f"bad length {text!r}: must be a positive whole number of tokens")
+    return int(value)
+
+
+def _format_flops(value: float) -> str:
+    return f"{value:.3e}"
+
+
+@click.command("flops")
+@click.option(
+    "--models",
+    default="125M,350M,1.3B,2.7B,6.7B,13B,30B,66B,175B",
+    show_default=True,
+    help="OPT sizes (comma-separated); empty for none.",
+)
+@click.option(
+    "--hf-config",
+    "hf_configs",
+    multiple=True,
+    type=click.Path(dir_okay=True),
+    help="A Hugging Face config.json (or a folder holding one) to add; repeatable.",
+)
+@click.option(
+    "--lengths",
+    default=DEFAULT_LENGTHS,
+    show_default=True,
+    help="Input lengths in tokens (k = 1024, M = 1024**2).",
+)
+@click.option(
+    "--segment",
+    "segment_tokens",
+    type=int,
+    default=512,
+    show_default=True,
+    help="Task tokens per RMT segment.",
+)
+@click.option(
+    "--memory",
+    "memory_tokens",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Memory tokens m (encoder: m positions, decoder: 2m).",
+)
+@click.option(
+    "--layout", type=click.Choice(["encoder", "decoder"]), default="encoder", show_default=True
+)
+@click.option(
+    "--special-tokens",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Special tokens per segment (3 for [CLS] [SEP] [SEP]).",
+)
+@click.option(
+    "--counting",
+    type=click.Choice(["paper", "chinchilla"]),
+    default="paper",
+    show_default=True,
+    help="paper: Chinchilla without vocabulary logits (reproduces x295/x29); chinchilla: all terms.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document instead of the table."
+)
+def command(
+    models: str,
+    hf_configs: tuple[str, ...],
+    lengths: str,
+    segment_tokens: int,
+    memory_tokens: int,
+    layout: str,
+    special_tokens: int,
+    counting: str,
+    as_json: bool,
+) -> None:
+    """Forward FLOPs of full attention vs RMT by input length, and the paper's claim."""
+    from rmt_bench.flops import (
+        CHINCHILLA,
+        PAPER,
+        PAPER_CLAIM,
+        PAPER_LENGTH,
+        RMTLayout,
+        TransformerShape,
+        compare,
+        paper_comparison,
+    )
+    from rmt_bench.opt_family import opt_shape
+
+    shapes = [opt_shape(size) for size in models.split(",") if size.strip()]
+    for item in hf_configs:
+        path = Path(item)
+        path = path / "config.json" if path.is_dir() else path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise BenchInputError(f"{path} is not valid JSON: {error}") from None
+        shapes.append(TransformerShape.from_hf_config(data, name=path.parent.name or path.stem))
+    if not shapes:
+        raise BenchInputError("no models: give --models and/or --hf-config")
+    length_values = [parse_length(text) for text in lengths.split(",") if text.strip()]
+    rmt_layout = RMTLayout(segment_tokens, memory_tokens, layout, special_tokens)  # type: ignore[arg-type]
+    count = PAPER if counting == "paper" else CHINCHILLA
+    rows = compare(shapes, length_values, rmt_layout, count)
+    variants = paper_comparison()
+
+    if as_json:
+        document = {
+            "counting": counting,
+            "layout": rmt_layout.__dict__,
+            "rows": [row.__dict__ for row in rows],
+            "paper_claim": {"length": PAPER_LENGTH, "ratios": PAPER_CLAIM},
+            "paper_comparison": [
+                {"name": v.name, "description": v.description, "ratios": v.ratios} for v in variants
+            ],
+        }
+        click.echo(json.dumps(document, indent=2))
+        return
+
+    click.echo(
+        f"Forward FLOPs, {counting} counting; RMT: {segment_tokens} task tokens + "
+        f"{rmt_layout.memory_slots} memory + {special_tokens} special per segment ({layout})."
+    )
+    header = (
+        f"{'model':<10} {'length':>9} {'segments':>8} {'full attn':>11} {'RMT':>11} {'ratio':>9}"
+    )
+    click.echo(header)
+    click.echo("-" * len(header))
+    for row in rows:
+        click.echo(
+            f"{row.model:<10} {row.length:>9,} {row.segments:>8,} {_format_flops(row.full_attention_flops):>11} "
+            f"{_format_flops(row.rmt_flops):>11} {row.ratio:>8.1f}x"
+        )
+    click.echo("")
+    claim = ", ".join(f"x{ratio:g} vs OPT-{size}" for size, ratio in PAPER_CLAIM.items())
+    click.echo(f"Paper: RMT (segment 512) needs {claim} at {PAPER_LENGTH:,} tokens. We get:")
+    for v in variants:
+        got = ", ".join(f"x{ratio:.1f} vs OPT-{size}" for size, ratio in v.ratios.items())
+        click.echo(f"  {v.name:<12} {got}   ({v.description})")
