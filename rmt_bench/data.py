@@ -1,0 +1,91 @@
+"""Samples -> token-id tensors, and the right-aligned segment split RMT uses.
+
+    ids = sample_input_ids(tokenizer, sample)        # LongTensor (n,), context + question ids
+    num_segments(n_tokens, segment_size)             # ceil(n / s), at least 1
+    segment_bounds(n_tokens, segment_size)           # [(start, end), ...] first one short
+    plan = SegmentPlan([len(x) for x in ids], 499)   # a batch with different segment counts
+    for step in range(plan.steps): rows, bounds = plan.active(step)
+
+Segments are right-aligned: the *first* segment holds the remainder, so the
+question (at the end of the sample) always lands in the last segment. In a
+batch, samples are aligned at their last segment: a sample with fewer segments
+joins the recurrence later, and every sample ends on the final step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from generators.errors import BenchInputError
+
+
+def sample_input_ids(tokenizer: Any, sample: Mapping[str, Any]) -> Any:
+    """Context + question ids of one sample (no special tokens) as a 1-D LongTensor."""
+    import numpy as np
+    import torch
+
+    from generators import sample_token_ids  # provided by the generators package
+
+    ids = np.asarray(sample_token_ids(tokenizer, sample))
+    if ids.ndim != 1:
+        raise BenchInputError(f"sample {sample.get('id', '?')}: token ids must be one-dimensional")
+    return torch.from_numpy(ids.astype(np.int64, copy=False))
+
+
+def num_segments(n_tokens: int, segment_size: int) -> int:
+    """How many segments ``n_tokens`` task tokens take (an empty input still takes one)."""
+    if segment_size < 1:
+        raise BenchInputError(f"segment size must be positive, got {segment_size}")
+    if n_tokens < 0:
+        raise BenchInputError(f"token count must be >= 0, got {n_tokens}")
+    return max(1, -(-n_tokens // segment_size))
+
+
+def first_segment_length(n_tokens: int, segment_size: int) -> int:
+    """Length of the (short) first segment under right alignment."""
+    return n_tokens - (num_segments(n_tokens, segment_size) - 1) * segment_size
+
+
+def segment_bounds(n_tokens: int, segment_size: int) -> list[tuple[int, int]]:
+    """``[(start, end), ...]`` of each segment, right-aligned (only the first may be short)."""
+    first = first_segment_length(n_tokens, segment_size)
+    bounds = [(0, first)]
+    for start in range(first, n_tokens, segment_size):
+        bounds.append((start, start + segment_size))
+    return bounds
+
+
+class SegmentPlan:
+    """Which rows of a batch are active at each recurrent step, and on which token span.
+
+    Rows are aligned at their last segment: with ``steps = max(segments)``, row
+    ``i`` is active from step ``steps - segments[i]`` on.
+    """
+
+    def __init__(self, lengths: Sequence[int], segment_size: int) -> None:
+        self.lengths = [int(n) for n in lengths]
+        self.segment_size = int(segment_size)
+        self.segments = [num_segments(n, self.segment_size) for n in self.lengths]
+        self.firsts = [first_segment_length(n, self.segment_size) for n in self.lengths]
+        self.steps = max(self.segments) if self.segments else 0
+
+    def starting(self, step: int) -> list[int]:
+        """Rows whose first segment is ``step``."""
+        return [row for row, count in enumerate(self.segments) if self.steps - count == step]
+
+    def active(self, step: int) -> tuple[list[int], list[tuple[int, int]]]:
+        """Active row indices at ``step`` and each one's ``(start, end)`` token span."""
+        rows: list[int] = []
+        bounds: list[tuple[int, int]] = []
+        for row, (count, first) in enumerate(zip(self.segments, self.firsts, strict=True)):
+            local = step - (self.steps - count)
+            if local < 0:
+                continue
+            rows.append(row)
+            if local == 0:
+                bounds.append((0, first))
+            else:
+                start = first + (local - 1) * self.segment_size
+                bounds.append((start, start + self.segment_size))
+        return rows, bounds

@@ -1,0 +1,184 @@
+"""RMT checkpoint directories: save and load, with one clear error when broken.
+
+    save_rmt(model, Path("ckpt"))     # what RMT.save_pretrained calls
+    model = load_rmt(Path("ckpt"))    # what RMT.from_pretrained calls
+
+Layout of a checkpoint directory:
+
+    config.json        {"kind": "rmt", "format": 1, "config": {RMTConfig...},
+                        "segment_size": 499, "tokenizer": "minilm", "extra": {...}}
+    rmt.safetensors    the wrapper's own weights: memory, head
+    backbone/          the backbone via its save_pretrained (base weights when LoRA)
+    adapter/           the peft LoRA adapter (only when lora_r > 0)
+    tokenizer/         the tokenizer via its save_pretrained
+
+``extra`` is free-form JSON (the trainer stores trained_segments, curriculum
+...). The directory is written beside the target and moved into place, so a
+crash never leaves a half-written checkpoint under the final name. Weights are
+safetensors only; nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generators.atomic import atomic_write_text
+from generators.errors import BenchInputError
+from rmt_bench.rmt.config import RMTConfig
+
+if TYPE_CHECKING:
+    from rmt_bench.rmt.wrapper import RMT
+
+FORMAT = 1
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "rmt.safetensors"
+BACKBONE_DIR = "backbone"
+ADAPTER_DIR = "adapter"
+TOKENIZER_DIR = "tokenizer"
+BACKBONE_PREFIX = "cell.backbone."
+
+
+def own_state_dict(model: RMT) -> dict[str, Any]:
+    """The wrapper's weights that are not the backbone's (memory, head)."""
+    return {
+        name: tensor.detach().cpu().contiguous()
+        for name, tensor in model.state_dict().items()
+        if not name.startswith(BACKBONE_PREFIX)
+    }
+
+
+def _write(model: RMT, directory: Path) -> None:
+    from safetensors.torch import save_file
+
+    from rmt_bench.rmt.lora import save_lora_backbone
+
+    config = model.config.to_dict()
+    config["tokenizer"] = model.tokenizer_name
+    meta = {
+        "kind": model.kind,
+        "format": FORMAT,
+        "config": config,
+        "segment_size": model.segment_size,
+        "tokenizer": model.tokenizer_name,
+        "extra": model.extra,
+    }
+    save_file(own_state_dict(model), str(directory / WEIGHTS_FILE), metadata={"format": "pt"})
+    if model.config.lora_r > 0:
+        save_lora_backbone(model.cell.backbone, directory / BACKBONE_DIR, directory / ADAPTER_DIR)
+    else:
+        model.cell.backbone.save_pretrained(directory / BACKBONE_DIR)
+    model.tokenizer.save_pretrained(directory / TOKENIZER_DIR)
+    atomic_write_text(directory / CONFIG_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def save_rmt(model: RMT, directory: Path) -> None:
+    """Write ``model`` to ``directory`` (replacing an existing checkpoint there)."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise BenchInputError(f"checkpoint path {directory} exists and is not a directory")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        _write(model, staging)
+        if directory.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
+            os.replace(directory, old / "previous")
+            os.replace(staging, directory)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, directory)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(staging)
+        raise
+
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    """The parsed ``config.json`` of an RMT checkpoint (validated kind and format)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise BenchInputError(f"checkpoint directory not found: {directory}")
+    path = directory / CONFIG_FILE
+    if not path.is_file():
+        raise BenchInputError(f"{directory} is not a checkpoint: no {CONFIG_FILE}")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BenchInputError(f"corrupt {path}: {error}") from error
+    if not isinstance(meta, dict):
+        raise BenchInputError(f"corrupt {path}: expected a JSON object")
+    if meta.get("kind") != "rmt":
+        raise BenchInputError(f"{directory} holds a {meta.get('kind')!r} checkpoint, not 'rmt'")
+    if meta.get("format") != FORMAT:
+        raise BenchInputError(f"{directory}: unsupported checkpoint format {meta.get('format')!r}")
+    if not isinstance(meta.get("config"), dict):
+        raise BenchInputError(f"corrupt {path}: no 'config' mapping")
+    return meta
+
+
+def load_rmt(directory: Path) -> RMT:
+    """Rebuild the RMT saved in ``directory``; any inconsistency is one BenchInputError."""
+    from rmt_bench.backbones import load_backbone
+    from rmt_bench.rmt.wrapper import RMT
+
+    directory = Path(directory)
+    meta = read_meta(directory)
+    config = RMTConfig.from_dict(meta["config"])
+    for name in (WEIGHTS_FILE, BACKBONE_DIR, TOKENIZER_DIR):
+        if not (directory / name).exists():
+            raise BenchInputError(f"incomplete checkpoint {directory}: {name} is missing")
+    try:
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(directory / TOKENIZER_DIR))
+        backbone = load_backbone(
+            str(directory / BACKBONE_DIR),
+            causal_lm=config.head == "generate",
+            attn_implementation=config.attn_implementation,
+            seed=config.seed,
+            tokenizer=tokenizer,
+            tokenizer_name=meta.get("tokenizer") or config.tokenizer,
+        )
+        backbone.name = config.backbone
+        adapter = directory / ADAPTER_DIR if config.lora_r > 0 else None
+        model = RMT(config, backbone=backbone, lora_adapter=adapter)
+        _load_own_weights(model, directory / WEIGHTS_FILE)
+    except BenchInputError:
+        raise
+    except Exception as error:  # corrupt files surface as many library-specific types
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(f"cannot load checkpoint {directory}: {first}") from error
+    if meta.get("segment_size") not in (None, model.segment_size):
+        raise BenchInputError(
+            f"checkpoint {directory} was saved with segment_size {meta['segment_size']} "
+            f"but rebuilds with {model.segment_size}"
+        )
+    model.extra = dict(meta.get("extra") or {})
+    return model
+
+
+def _load_own_weights(model: RMT, path: Path) -> None:
+    from safetensors.torch import load_file
+
+    saved = load_file(str(path))
+    expected = own_state_dict(model)
+    missing = sorted(set(expected) - set(saved))
+    unexpected = sorted(set(saved) - set(expected))
+    if missing or unexpected:
+        raise BenchInputError(
+            f"checkpoint weights {path} do not match the config: "
+            f"missing {missing[:3]}, unexpected {unexpected[:3]}"
+        )
+    for name, tensor in saved.items():
+        if tensor.shape != expected[name].shape:
+            raise BenchInputError(
+                f"checkpoint weight {name} has shape {tuple(tensor.shape)}, "
+                f"the config needs {tuple(expected[name].shape)}"
+            )
+    model.load_state_dict(saved, strict=False)
