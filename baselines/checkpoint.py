@@ -1,0 +1,58 @@
+"""Small checkpoint helpers for the baselines: config.json checks and safetensors I/O.
+
+payload = read_checkpoint_config(dir, expected_kind="full-attention")  # BenchInputError if bad
+save_tensors(dir / "head.safetensors", module.state_dict())           # atomic, safetensors only
+state = load_tensors(dir / "head.safetensors", dir)                    # BenchInputError if corrupt
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from generators.atomic import atomic_path
+from generators.errors import BenchInputError
+
+
+def read_checkpoint_config(directory: Path, expected_kind: str | None = None) -> dict[str, Any]:
+    """The parsed ``config.json`` of a checkpoint directory, checked for its ``kind``."""
+    if not directory.is_dir():
+        raise BenchInputError(f"checkpoint not found: {directory} is not a directory")
+    path = directory / "config.json"
+    if not path.is_file():
+        raise BenchInputError(f"not a checkpoint: {path} is missing")
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BenchInputError(f"corrupt checkpoint: {path} is not valid JSON ({error})") from None
+    if not isinstance(payload, dict) or "kind" not in payload:
+        raise BenchInputError(f'corrupt checkpoint: {path} has no "kind"')
+    if expected_kind is not None and payload["kind"] != expected_kind:
+        raise BenchInputError(
+            f"{directory} holds a {payload['kind']!r} checkpoint, not {expected_kind!r}"
+        )
+    return payload
+
+
+def save_tensors(path: str | os.PathLike[str], tensors: dict[str, Any]) -> None:
+    """Write tensors as safetensors, atomically (contiguous CPU copies)."""
+    from safetensors.torch import save_file
+
+    tensors = {name: value.detach().cpu().contiguous() for name, value in tensors.items()}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp))
+
+
+def load_tensors(path: Path, directory: Path) -> dict[str, Any]:
+    """Read a safetensors file; a missing or corrupt one is a BenchInputError."""
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise BenchInputError(f"corrupt checkpoint {directory}: {path.name} is missing")
+    try:
+        return load_file(str(path))
+    except Exception as error:  # safetensors raises its own SafetensorError on bad headers
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(f"corrupt checkpoint {directory}: {path.name}: {first}") from None

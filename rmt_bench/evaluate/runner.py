@@ -1,0 +1,215 @@
+"""Run an evaluation: every (length, sample) answered once, one row per sample.
+
+    table = evaluate(EvalConfig(model="ckpt/", task="memorize", lengths="4k,1M", num_samples=8))
+    table = evaluate(config, model=my_model)     # an already loaded AnswerModel
+
+Order of work: check everything cheap (lengths, task, output folder), load the
+model, check its tokenizer and labels against the samples, refuse a results
+file of another configuration, then per length: the samples not yet in the
+rows (resume), this process's share of them (``accelerate launch``), in batches
+of ``batch_size``; each answered batch is timed (``MemoryWatch``) and its rows
+are appended and flushed at once. At the end rank 0 merges the shards' rows
+and rewrites ``summary.csv``. Returns the summary records of this model/task.
+The harness only calls the ``AnswerModel`` contract; it never looks at the kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from generators.errors import BenchInputError
+from rmt_bench.evaluate.config import EvalConfig
+from rmt_bench.evaluate.rows import RowsFile
+from rmt_bench.evaluate.samples import SampleRef, open_samples
+from rmt_bench.evaluate.sharding import Shard, current_shard
+
+log = logging.getLogger(__name__)
+
+
+def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
+    """Create the output folder and make sure this process can write into it."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise BenchInputError(f"--out {path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BenchInputError(f"cannot create --out {path}: {error.strerror or error}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise BenchInputError(f"--out {path} is not writable")
+    return path
+
+
+def resolve_device(requested: str, shard: Shard) -> str:
+    """``auto``: accelerate's device for this process, else CUDA if present, else CPU."""
+    if requested != "auto":
+        return requested
+    if shard.device is not None:
+        return shard.device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _batches(items: Sequence[SampleRef], size: int) -> Iterator[list[SampleRef]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _model_fields(model: Any) -> dict[str, Any]:
+    """Row fields that describe the model's training and recurrence (None when not applicable)."""
+    description = model.describe()
+    extra = dict(getattr(model, "extra", None) or {})
+    inner = description.get("inner") or {}
+    return {
+        "train_segments": extra.get("trained_segments", extra.get("train_segments")),
+        "curriculum": extra.get("curriculum"),
+        "memory_tokens": description.get("memory_tokens", inner.get("memory_tokens")),
+        "segment_size": description.get("segment_size", inner.get("segment_size")),
+    }
+
+
+def _check_labels(model: Any, task: str, labels: Sequence[str]) -> None:
+    if tuple(model.labels) != tuple(labels):
+        raise BenchInputError(
+            f"the model answers {list(model.labels)} but task {task!r} has labels {list(labels)}"
+        )
+
+
+def _row(
+    *,
+    name: str,
+    model: Any,
+    sample: dict[str, Any],
+    prediction: Any,
+    seconds: float,
+    peak_mb: float,
+    config_hash: str,
+    fields: dict[str, Any],
+) -> dict[str, Any]:
+    n_tokens = int(sample["n_tokens"])
+    skipped = prediction.skipped
+    if prediction.label is not None:
+        predicted = model.labels[prediction.label]
+    else:
+        predicted = prediction.text[:200] if prediction.text else None
+    return {
+        "model": name,
+        "kind": model.kind,
+        "task": sample["task"],
+        "length": int(sample["length"]),
+        "n_tokens": n_tokens,
+        "segments": int(model.num_segments(n_tokens)),
+        "sample_id": sample["id"],
+        "index": int(sample["index"]),
+        "prediction": None if skipped else predicted,
+        "answer": sample["answer"],
+        "correct": None if skipped else prediction.label == int(sample["label"]),
+        "skipped": skipped,
+        "seconds": round(seconds, 6),
+        "tokens_per_s": None if skipped or seconds <= 0 else round(n_tokens / seconds, 3),
+        "peak_memory_mb": None if skipped else round(peak_mb, 1),
+        "seed": sample.get("seed"),
+        "config_hash": config_hash,
+        **fields,
+    }
+
+
+def evaluate(
+    config: EvalConfig,
+    *,
+    model: Any = None,
+    shard: Shard | None = None,
+) -> list[dict[str, Any]]:
+    """Evaluate ``config.model`` on ``config.task`` at every length; return its summary."""
+    from generators.tasks import get_task, task_labels
+    from rmt_bench.config import config_hash as hash_of
+    from rmt_bench.config import config_to_dict
+    from rmt_bench.evaluate.progress import LengthProgress
+    from rmt_bench.evaluate.summary import write_summary
+    from rmt_bench.profiling import MemoryWatch
+    from rmt_bench.registry import ModelOptions, load_answer_model, model_name
+
+    config.validate()
+    config = dataclasses.replace(config, task=get_task(config.task).name)
+    lengths = config.length_values()
+    labels = task_labels(config.task, config.facts)
+    out = prepare_out_dir(config.out)
+    shard = shard or current_shard()
+    device = resolve_device(config.device, shard)
+
+    if model is None:
+        options = ModelOptions(
+            device=device,
+            labels=labels,
+            extend_positions=config.extend_positions,
+            max_memory_mb=config.max_memory_mb,
+            window=config.window,
+            chat_template=config.chat_template,
+            max_new_tokens=config.max_new_tokens,
+        )
+        model = load_answer_model(config.model, options)
+    _check_labels(model, config.task, labels)
+    source = open_samples(config, model.tokenizer_name)
+    identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
+    digest = hash_of(identity)
+    name = config.name or model_name(config.model)
+    rows = RowsFile(out, f"{name}.{config.task}")
+    resolved = {"identity": identity, "run": config_to_dict(config), "model_name": name}
+    rows.check_config(digest, resolved, write=shard.is_main)
+    if shard.is_main:
+        rows.merge_parts()  # leftovers of an interrupted sharded run
+    shard.wait()
+
+    done = rows.done_ids()
+    fields = _model_fields(model)
+    part = shard.index if shard.sharded else None
+    with rows.writer(part) as write:
+        for length in lengths:
+            todo = [
+                ref for ref in source.refs(length, config.num_samples) if ref.sample_id not in done
+            ]
+            mine = shard.take(todo)
+            with LengthProgress(
+                config.task, length, total=len(mine), enabled=config.progress and shard.is_main
+            ) as progress:
+                for batch in _batches(mine, config.batch_size):
+                    samples = [source.load(ref) for ref in batch]
+                    with MemoryWatch() as watch:
+                        predictions = model.predict(samples)
+                    if len(predictions) != len(samples):
+                        raise RuntimeError(
+                            f"{type(model).__name__}.predict returned {len(predictions)} "
+                            f"answers for {len(samples)} samples"
+                        )
+                    peak = (
+                        watch.peak_cuda_mb if watch.peak_cuda_mb is not None else watch.peak_rss_mb
+                    )
+                    total_tokens = sum(int(s["n_tokens"]) for s in samples) or 1
+                    for sample, prediction in zip(samples, predictions, strict=True):
+                        share = int(sample["n_tokens"]) / total_tokens  # batch time by tokens
+                        write(
+                            _row(
+                                name=name,
+                                model=model,
+                                sample=sample,
+                                prediction=prediction,
+                                seconds=watch.seconds * share,
+                                peak_mb=peak,
+                                config_hash=digest,
+                                fields=fields,
+                            )
+                        )
+                    del samples, predictions
+                    progress.update(len(batch))
+    shard.wait()
+    if not shard.is_main:
+        return []
+    rows.merge_parts()
+    table = write_summary(out)
+    return [record for record in table if record["model"] == name and record["task"] == config.task]

@@ -1,0 +1,116 @@
+"""``summary.csv``: accuracy per (model, kind, task, length) with a 95% Wilson interval.
+
+    low, high = wilson_interval(correct=58, n=64)      # 95% by default
+    table = summarize(rows)                            # list of dicts, SUMMARY_FIELDS
+    write_summary("results/")                          # derived from every rows file there
+
+The summary is derived from the rows and rewritten whole (atomically) after
+each run; it is never edited by hand. Skipped rows (over the position limit,
+out of memory) are not scored: ``n`` counts answered samples and ``skipped``
+counts the others. ``tokens_per_s`` is total tokens / total seconds of the
+answered samples; ``peak_memory_mb`` is the largest peak over them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from generators.atomic import atomic_write_text
+from rmt_bench.evaluate.rows import read_rows, result_files
+
+SUMMARY_FIELDS = (
+    "model",
+    "kind",
+    "task",
+    "length",
+    "n",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "tokens_per_s",
+    "peak_memory_mb",
+    "skipped",
+)
+Z_95 = 1.959963984540054  # two-sided 95% normal quantile
+
+
+def wilson_interval(correct: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion; (nan, nan) when n == 0."""
+    if n <= 0:
+        return math.nan, math.nan
+    if not 0 <= correct <= n:
+        raise ValueError(f"correct={correct} outside 0..n={n}")
+    p = correct / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    low = 0.0 if correct == 0 else max(0.0, centre - half)  # exact ends, no rounding residue
+    high = 1.0 if correct == n else min(1.0, centre + half)
+    return low, high
+
+
+def summarize(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One summary record per (model, kind, task, length), sorted by those keys."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        key = (row["model"], row["kind"], row["task"], int(row["length"]))
+        groups.setdefault(key, []).append(row)
+    table = []
+    for key in sorted(groups):
+        group = groups[key]
+        answered = [row for row in group if not row.get("skipped")]
+        n = len(answered)
+        correct = sum(1 for row in answered if row.get("correct"))
+        low, high = wilson_interval(correct, n)
+        seconds = sum(float(row["seconds"]) for row in answered)
+        tokens = sum(int(row["n_tokens"]) for row in answered)
+        peaks = [float(row["peak_memory_mb"]) for row in answered if row.get("peak_memory_mb")]
+        table.append(
+            {
+                "model": key[0],
+                "kind": key[1],
+                "task": key[2],
+                "length": key[3],
+                "n": n,
+                "accuracy": correct / n if n else math.nan,
+                "ci_low": low,
+                "ci_high": high,
+                "tokens_per_s": tokens / seconds if seconds > 0 else math.nan,
+                "peak_memory_mb": max(peaks) if peaks else math.nan,
+                "skipped": len(group) - n,
+            }
+        )
+    return table
+
+
+def summary_csv_text(table: list[dict[str, Any]]) -> str:
+    """The CSV text of a summary table (floats with 6 significant digits, nan as empty)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for record in table:
+        writer.writerow(
+            {
+                name: ("" if value != value else f"{value:.6g}")
+                if isinstance(value, float)
+                else value
+                for name, value in record.items()
+            }
+        )
+    return buffer.getvalue()
+
+
+def write_summary(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Rewrite ``out_dir/summary.csv`` from every rows file in ``out_dir``; return the table."""
+    rows: list[dict[str, Any]] = []
+    for path in result_files(out_dir):
+        rows.extend(read_rows(path))
+    table = summarize(rows)
+    atomic_write_text(Path(out_dir) / "summary.csv", summary_csv_text(table))
+    return table
