@@ -1,0 +1,161 @@
+"""What a training run keeps on disk, and how it is written (atomically) and read back.
+
+Layout of ``--out DIR``::
+
+    DIR/train_config.json     the resolved TrainConfig (+ its hash)
+    DIR/train_log.jsonl       see logging_utils
+    DIR/stage-K/              best checkpoint of stage K (model.save_pretrained)
+    DIR/last/                 resume state: model.safetensors, optimizer.{json,safetensors},
+                              scheduler.{json,safetensors}, rng-<rank>.{json,safetensors},
+                              state.json (curriculum position, counters)
+    DIR/config.json, ...      the last stage's best checkpoint, copied up when training
+                              ends: ``RMT.from_pretrained(DIR)`` / ``rmt-bench eval --model DIR``
+
+A folder is replaced as a whole: it is written under a temporary name, the old
+one is renamed to ``NAME.old``, the new one renamed into place, the old removed.
+A reader that finds ``NAME`` missing but ``NAME.old`` present (a kill between
+the two renames) uses ``NAME.old``. No pickle anywhere: tensors go to
+safetensors, everything else to JSON.
+
+    replace_dir(tmp, DIR / "last");  existing_dir(DIR / "last")
+    save_rng_state(folder, rank);     restore_rng_state(folder, rank)
+    save_model_weights(model, folder); load_model_weights(model, folder)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+from generators.atomic import atomic_path, atomic_write_text
+from generators.errors import BenchInputError
+from rmt_bench.train.state_io import load_tree, save_tree
+
+LAST = "last"
+TRAIN_CONFIG = "train_config.json"
+TRAIN_LOG = "train_log.jsonl"
+STATE = "state.json"
+WEIGHTS = "model.safetensors"
+
+
+def replace_dir(tmp: Path, target: Path) -> None:
+    """Move the complete folder ``tmp`` onto ``target`` (see the module docstring)."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def existing_dir(target: Path) -> Path | None:
+    """``target`` if present, else a complete ``target.old`` left by a kill, else None."""
+    if target.is_dir():
+        return target
+    old = target.with_name(target.name + ".old")
+    return old if old.is_dir() else None
+
+
+def fresh_tmp_dir(target: Path) -> Path:
+    """An empty temporary folder beside ``target``."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def save_model_weights(model: Any, folder: Path) -> None:
+    """The full state dict of ``model`` (shared tensors once) as safetensors."""
+    from safetensors.torch import save_model
+
+    with atomic_path(folder / WEIGHTS) as tmp:
+        save_model(model, str(tmp))
+
+
+def load_model_weights(model: Any, folder: Path) -> None:
+    """Load what :func:`save_model_weights` wrote into ``model`` (strict)."""
+    from safetensors.torch import load_model
+
+    missing, unexpected = load_model(model, str(folder / WEIGHTS), strict=False)
+    if missing or unexpected:
+        raise BenchInputError(
+            f"resume checkpoint {folder} does not fit the model "
+            f"(missing {sorted(missing)[:3]}, unexpected {sorted(unexpected)[:3]})"
+        )
+
+
+def save_rng_state(folder: Path, rank: int) -> None:
+    """Python, NumPy, torch (and CUDA) RNG states of this process."""
+    import numpy as np
+    import torch
+
+    np_state = np.random.get_state()
+    tree: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": [np_state[0], np_state[1].tolist(), *np_state[2:]],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        tree["cuda"] = torch.cuda.get_rng_state_all()
+    save_tree(tree, folder, f"rng-{rank}")
+
+
+def restore_rng_state(folder: Path, rank: int) -> bool:
+    """Restore this process's RNG states; False if none were saved for ``rank``."""
+    import numpy as np
+    import torch
+
+    if not (folder / f"rng-{rank}.json").is_file():
+        return False
+    tree = load_tree(folder, f"rng-{rank}")
+    random.setstate(tree["python"])
+    name, keys, *rest = tree["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), *rest))
+    torch.set_rng_state(tree["torch"])
+    if "cuda" in tree and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(tree["cuda"])
+    return True
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Indented JSON, atomically."""
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file; a missing or broken one is a user error naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise BenchInputError(f"missing {path}") from error
+    except ValueError as error:
+        raise BenchInputError(f"cannot parse {path}: {error}") from error
+
+
+def set_checkpoint_extra(folder: Path, extra: dict[str, Any]) -> None:
+    """Merge training metadata into the ``extra`` dict of a checkpoint's config.json."""
+    path = folder / "config.json"
+    data = read_json(path)
+    data["extra"] = {**(data.get("extra") or {}), **extra}
+    write_json(path, data)
+
+
+def publish_final(best: Path, out: Path) -> None:
+    """Copy checkpoint folder ``best`` into ``out`` itself, entry by entry, atomically each."""
+    for entry in sorted(best.iterdir()):
+        target = out / entry.name
+        if entry.is_dir():
+            tmp = fresh_tmp_dir(target)
+            shutil.rmtree(tmp)
+            shutil.copytree(entry, tmp)
+            replace_dir(tmp, target)
+        else:
+            with atomic_path(target) as tmp:
+                shutil.copyfile(entry, tmp)

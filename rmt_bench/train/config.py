@@ -1,0 +1,170 @@
+"""The training configuration (``TrainConfig``) and how it is resolved.
+
+Precedence, lowest first: dataclass defaults < ``--preset`` < ``--config FILE``
+(YAML/JSON) < CLI flags. The resolved config is saved as ``train_config.json``
+in the output folder and its hash goes into every checkpoint it produces.
+
+    cfg = resolve_train_config(config_file="train.yaml", overrides={"task": "memorize"})
+    cfg = resolve_train_config(overrides={"preset": "cpu-tiny", "task": "detect_memorize"})
+
+Run options that do not change what is learned (``--out``, ``--resume``,
+``--tensorboard``, progress bars) are arguments of ``train()``, not fields here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generators.errors import BenchInputError
+from rmt_bench.config import load_config_file, resolve_config
+from rmt_bench.train.presets import preset_values
+
+CLIP_MODES = ("value", "norm")
+PRECISIONS = ("auto", "no", "bf16")  # fp16 would need a loss scaler: not supported
+
+
+def parse_curriculum(value: str | int | Sequence[int]) -> tuple[int, ...]:
+    """``"1,2,3"`` / ``[1, 2, 3]`` / ``3`` -> ``(1, 2, 3)`` (segments per stage, increasing)."""
+    if isinstance(value, int):
+        items: list[Any] = [value]
+    elif isinstance(value, str):
+        items = [part.strip() for part in value.split(",") if part.strip()]
+    else:
+        items = list(value)
+    try:
+        stages = tuple(int(item) for item in items)
+    except (TypeError, ValueError) as error:
+        raise BenchInputError(
+            f"--curriculum must be segment counts like 1,2,3; got {value!r}"
+        ) from error
+    if not stages or any(n < 1 for n in stages):
+        raise BenchInputError(f"--curriculum needs positive segment counts, got {value!r}")
+    if any(b <= a for a, b in zip(stages, stages[1:], strict=False)):
+        raise BenchInputError(f"--curriculum must increase stage by stage, got {value!r}")
+    return stages
+
+
+@dataclass
+class TrainConfig:
+    """Everything that determines a training run (the recipe), JSON-able."""
+
+    task: str | None = None
+    preset: str | None = None
+    model_kind: str = "rmt"
+    # model
+    backbone: str = "minilm"  # HF id/path, "minilm", "tiny-bert", "small-bert"
+    segment_size: int = 499  # task tokens per segment
+    memory_tokens: int = 10
+    bptt_depth: int | None = None  # None: backpropagate through all segments
+    loss_on: str = "last"
+    recompute_segments: bool = False  # activation checkpointing per segment
+    lora_r: int = 0  # 0: full fine-tuning; >0: LoRA adapters + memory + head
+    dropout: float | None = None  # None: the backbone's own dropout
+    # curriculum
+    curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
+    no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
+    steps_per_stage: int = 3000
+    advance_at: float | None = None  # validation accuracy that ends a stage early
+    val_every: int = 100
+    val_samples: int = 200
+    # optimisation
+    batch_size: int = 32  # global batch per optimizer step (all processes, all micro-steps)
+    grad_accum: int = 1
+    lr: float = 1e-5
+    warmup: int = 100  # linear warmup steps (per stage)
+    weight_decay: float = 1e-3
+    grad_clip: float | None = 5.0
+    grad_clip_mode: str = "value"  # "value" (the paper) or "norm"
+    mixed_precision: str = "auto"  # auto: bf16 on GPU, none on CPU
+    seed: int = 0
+    # data
+    data: str | None = None  # a folder written by `rmt-bench generate`; None: on the fly
+    facts: str = "builtin"
+    noise: str = "builtin"
+    prefetch: int = 2  # batches built ahead in a background thread (0: none)
+    # bookkeeping
+    checkpoint_every: int = 200  # steps between resume checkpoints
+    log_every: int = 10
+    threads: int | None = None  # torch.set_num_threads
+
+    def __post_init__(self) -> None:
+        self.curriculum = parse_curriculum(self.curriculum)
+
+    @property
+    def stage_segments(self) -> tuple[int, ...]:
+        """Segments of each stage actually trained (one stage for ``--no-curriculum``)."""
+        return (max(self.curriculum),) if self.no_curriculum else self.curriculum
+
+    @property
+    def stage_steps(self) -> int:
+        """Steps per stage; the ablation gets the whole curriculum's budget in its one stage."""
+        if self.no_curriculum:
+            return self.steps_per_stage * len(self.curriculum)
+        return self.steps_per_stage
+
+    def validate(self) -> TrainConfig:
+        """Raise ``BenchInputError`` naming the first bad option; return self."""
+        if not self.task:
+            raise BenchInputError("--task is required (e.g. --task detect_memorize)")
+        _choice("--grad-clip-mode", self.grad_clip_mode, CLIP_MODES)
+        _choice("--mixed-precision", self.mixed_precision, PRECISIONS)
+        for name in ("segment_size", "steps_per_stage", "val_every", "val_samples"):
+            _positive(name, getattr(self, name))
+        for name in ("batch_size", "grad_accum", "checkpoint_every", "log_every"):
+            _positive(name, getattr(self, name))
+        if self.memory_tokens < 0:
+            raise BenchInputError(f"--memory-tokens must be >= 0, got {self.memory_tokens}")
+        if self.bptt_depth is not None and self.bptt_depth < 1:
+            raise BenchInputError(f"--bptt-depth must be >= 1, got {self.bptt_depth}")
+        if self.lora_r < 0:
+            raise BenchInputError(f"--lora-r must be >= 0, got {self.lora_r}")
+        if self.lr <= 0 or self.warmup < 0 or self.weight_decay < 0:
+            raise BenchInputError("--lr must be > 0, --warmup and --weight-decay >= 0")
+        if self.grad_clip is not None and self.grad_clip <= 0:
+            raise BenchInputError(f"--grad-clip must be > 0, got {self.grad_clip}")
+        if self.advance_at is not None and not 0 < self.advance_at <= 1:
+            raise BenchInputError(f"--advance-at is an accuracy in (0, 1], got {self.advance_at}")
+        if self.dropout is not None and not 0 <= self.dropout < 1:
+            raise BenchInputError(f"--dropout must be in [0, 1), got {self.dropout}")
+        if self.batch_size % self.grad_accum:
+            raise BenchInputError(
+                f"--batch-size {self.batch_size} is not divisible by --grad-accum {self.grad_accum}"
+            )
+        return self
+
+
+def _choice(flag: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise BenchInputError(f"{flag} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _positive(name: str, value: int) -> None:
+    if value < 1:
+        raise BenchInputError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+
+
+def resolve_train_config(
+    config_file: str | None = None, overrides: Mapping[str, Any] | None = None
+) -> TrainConfig:
+    """Defaults < preset < file < overrides (None values in ``overrides`` are ignored)."""
+    overrides = {key: value for key, value in (overrides or {}).items() if value is not None}
+    file_values: dict[str, Any] = {}
+    if config_file is not None:
+        file_values = {
+            str(key).replace("-", "_"): value
+            for key, value in load_config_file(config_file).items()
+        }
+    preset = overrides.get("preset", file_values.get("preset"))
+    task = overrides.get("task", file_values.get("task"))
+    below_file = {
+        key: value for key, value in preset_values(preset, task).items() if key not in file_values
+    }
+    return resolve_config(TrainConfig, config_file, {**below_file, **overrides}).validate()
+
+
+def config_fields() -> tuple[str, ...]:
+    """The names of every ``TrainConfig`` field."""
+    return tuple(f.name for f in dataclasses.fields(TrainConfig))

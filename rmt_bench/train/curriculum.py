@@ -1,0 +1,88 @@
+"""The curriculum: which stages run, and where a run stands (resumable state).
+
+Stage ``k`` (0-based) trains on ``segments[k]`` segments, i.e. samples of
+``segments[k] * segment_size`` tokens (context + question; the RMT right-aligns
+them, so the question sits in the last segment). It starts from stage ``k-1``'s
+best checkpoint, runs at most ``max_steps`` optimizer steps, validates every
+``val_every`` steps and ends early once validation accuracy reaches ``advance_at``.
+
+``CurriculumState`` is the part of the resume checkpoint that says where the run
+is; it is plain JSON:
+
+    state = CurriculumState()
+    state.stage, state.step_in_stage, state.global_step, state.best_accuracy
+    state.to_json() / CurriculumState.from_json(data)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One curriculum stage."""
+
+    index: int  # 0-based; its checkpoint folder is ``stage-{index + 1}`` (1-based)
+    segments: int
+    length: int  # tokens per sample (context + question)
+    max_steps: int
+
+    @property
+    def dirname(self) -> str:
+        """The folder of this stage's best checkpoint, ``stage-K`` with K = index + 1."""
+        return f"stage-{self.index + 1}"
+
+
+def plan_stages(segments: tuple[int, ...], segment_size: int, steps_per_stage: int) -> list[Stage]:
+    """The stages for ``segments`` per stage (sample length = segments x segment size)."""
+    return [
+        Stage(index=k, segments=n, length=n * segment_size, max_steps=steps_per_stage)
+        for k, n in enumerate(segments)
+    ]
+
+
+@dataclass
+class CurriculumState:
+    """Where training stands; saved with every resume checkpoint."""
+
+    stage: int = 0  # index of the stage being trained (== len(stages) when all are done)
+    step_in_stage: int = 0  # optimizer steps done in this stage
+    global_step: int = 0  # optimizer steps done in the whole run
+    best_accuracy: float = -1.0  # best validation accuracy of this stage so far
+    best_step: int = -1  # step_in_stage of that best checkpoint
+    stage_started: bool = False  # the stage's start weights are loaded, optimizer built
+    elapsed: float = 0.0  # training wall time so far, all sessions together (seconds)
+    history: list[dict[str, Any]] = field(default_factory=list)  # one entry per finished stage
+
+    def start_stage(self, stage: int) -> None:
+        """Move to ``stage`` with fresh per-stage counters."""
+        self.stage = stage
+        self.step_in_stage = 0
+        self.best_accuracy = -1.0
+        self.best_step = -1
+        self.stage_started = False
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CurriculumState:
+        """The inverse of :meth:`to_json`."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+
+def is_finished(state: CurriculumState, stages: list[Stage]) -> bool:
+    """True once every stage has been trained."""
+    return state.stage >= len(stages)
+
+
+def should_end_stage(state: CurriculumState, stage: Stage, advance_at: float | None) -> bool:
+    """A stage ends at its step budget or once its best validation accuracy reaches advance_at."""
+    if state.step_in_stage >= stage.max_steps:
+        return True
+    return advance_at is not None and state.best_accuracy >= advance_at
