@@ -1,0 +1,134 @@
+"""Fact sources: where a sample's facts, question and answer come from.
+
+    source = fact_source("builtin")                      # the built-in bAbI world (default)
+    source = fact_source("babi:/data/tasks_1-20_v1-2?lang=en-10k&split=test")
+    draw = source.draw("qa1", rng)   # Draw(facts=("Mary moved to the bathroom.",), question, answer)
+    draw = source.draw("qa4", rng)   # two relation facts (kept in order), question, answer
+    draw = source.draw(7, rng)       # real bAbI only: a whole qa7 story, its question, answer
+
+Kinds: ``"qa1"`` (one movement fact, for memorize / detect_memorize), ``"qa4"``
+(two relation facts, for reasoning) and an integer N (a whole bAbI qaN story, for
+the ``babi:qaN`` tasks). Real bAbI answers are the file's; built-in answers are
+computed from the facts by the pure functions of ``generators.world``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+import numpy as np
+
+from generators.babi import babi_answers, load_babi
+from generators.errors import BenchInputError
+from generators.world import ROOMS, answer_relation, answer_where, movement_fact, relation_pair
+
+FACTS_HELP = "builtin | babi:PATH[?lang=en|en-10k|...&split=train|test] (folder, .zip or .tar.gz)"
+
+
+@dataclass(frozen=True)
+class Draw:
+    """The facts of one sample (in order), its question and its answer."""
+
+    facts: tuple[str, ...]
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """A parsed ``--facts`` spec."""
+
+    spec: str
+    path: str | None = None  # None: the built-in world
+    lang: str = "en"
+    split: str = "train"
+
+    def draw(self, kind: str | int, rng: np.random.Generator) -> Draw:
+        if kind == "qa1":
+            return self._qa1(rng)
+        if kind == "qa4":
+            return self._qa4(rng)
+        if isinstance(kind, int):
+            return self._story(kind, rng)
+        raise BenchInputError(f"unknown fact kind {kind!r}")
+
+    def labels(self, kind: str | int) -> tuple[str, ...]:
+        """The answer classes for ``kind``: six rooms for qa1/qa4, the file's answers for qaN."""
+        if kind in ("qa1", "qa4"):
+            return ROOMS
+        if self.path is None:
+            raise BenchInputError(f"bAbI story tasks need --facts babi:PATH ({FACTS_HELP})")
+        return babi_answers(self.path, int(kind), self.lang)
+
+    def _examples(self, task: int):  # noqa: ANN202 - tuple of BabiExample
+        assert self.path is not None
+        return load_babi(self.path, task, self.lang, self.split)
+
+    def _qa1(self, rng: np.random.Generator) -> Draw:
+        if self.path is None:
+            fact, question = movement_fact(rng)
+            return Draw((fact,), question, answer_where([fact], question[len("Where is ") : -1]))
+        examples = _single_fact_examples(self.path, self.lang, self.split)
+        example = examples[int(rng.integers(len(examples)))]
+        return Draw((example.story[example.supporting[0]],), example.question, example.answer)
+
+    def _qa4(self, rng: np.random.Generator) -> Draw:
+        if self.path is None:
+            facts, question = relation_pair(rng)
+            return Draw(facts, question, answer_relation(facts, question))
+        examples = self._examples(4)
+        example = examples[int(rng.integers(len(examples)))]
+        return Draw(tuple(example.story), example.question, example.answer)
+
+    def _story(self, task: int, rng: np.random.Generator) -> Draw:
+        if self.path is None:
+            raise BenchInputError(f"task babi:qa{task} needs --facts babi:PATH ({FACTS_HELP})")
+        examples = self._examples(task)
+        example = examples[int(rng.integers(len(examples)))]
+        return Draw(tuple(example.story), example.question, example.answer)
+
+
+@functools.lru_cache(maxsize=16)
+def _single_fact_examples(path: str, lang: str, split: str) -> tuple:
+    """qa1 questions whose answer rests on one supporting statement (all of them in v1.2)."""
+    examples = tuple(e for e in load_babi(path, 1, lang, split) if len(e.supporting) == 1)
+    if not examples:
+        raise BenchInputError(f"no single-supporting-fact questions in qa1 of {path}")
+    return examples
+
+
+@functools.lru_cache(maxsize=64)
+def fact_source(spec: str) -> FactSource:
+    """Parse ``builtin`` or ``babi:PATH[?lang=..&split=..]``; bad specs are a BenchInputError."""
+    if spec == "builtin":
+        return FactSource(spec)
+    kind, _, rest = spec.partition(":")
+    if kind != "babi" or not rest:
+        raise BenchInputError(f"unknown fact source {spec!r}: use {FACTS_HELP}")
+    path, _, query = rest.partition("?")
+    options = {key: values[-1] for key, values in parse_qs(query).items()}
+    unknown = set(options) - {"lang", "split"}
+    if unknown:
+        raise BenchInputError(f"unknown option(s) {sorted(unknown)} in fact source {spec!r}")
+    source = FactSource(spec, path, options.get("lang", "en"), options.get("split", "train"))
+    load_babi(path, 1 if _has_task(source, 1) else _first_task(source), source.lang, source.split)
+    return source
+
+
+def _has_task(source: FactSource, task: int) -> bool:
+    try:
+        load_babi(source.path, task, source.lang, source.split)  # type: ignore[arg-type]
+    except BenchInputError:
+        return False
+    return True
+
+
+def _first_task(source: FactSource) -> int:
+    for task in range(1, 21):
+        if _has_task(source, task):
+            return task
+    raise BenchInputError(
+        f"no bAbI qa1..qa20 {source.split} files for language {source.lang!r} in {source.path}"
+    )

@@ -1,0 +1,274 @@
+"""A prepared noise source: pre-tokenized sentences on disk, assembled by index arithmetic.
+
+    pool = load_pool("builtin", tokenizer)       # prepared once per (source, tokenizer), cached
+    end = pool.run_end(start, budget)            # longest run of sentences from ``start``
+    pool.span_text(start, end), pool.span_ids(start, end)
+
+Layout of a cache entry (a directory, written atomically):
+
+    text.bin          UTF-8: " s0 s1 s2 ..." (every sentence preceded by one space)
+    byte_offsets.npy  int64 [n + 1]  sentence i is text[byte_offsets[i]:byte_offsets[i+1]]
+    ids.npy           int32 [T]      ids of " s0", " s1", ... concatenated (continuation form)
+    tok_offsets.npy   int64 [n + 1]  sentence i has ids[tok_offsets[i]:tok_offsets[i+1]]
+    meta.json         source, tokenizer fingerprint, counts, format version
+
+Sentences are used in document order, wrapping around: the *virtual* index
+``j >= n`` is sentence ``j % n`` on lap ``j // n``, so a run of a million tokens
+is a handful of slices. Because the tokenizer is additive at spaces (checked),
+joining these slices gives exactly the concatenated ids. The cache directory is
+``$RMT_BENCH_CACHE`` or ``~/.cache/rmt-bench`` (subfolder ``noise/``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mmap
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from generators.errors import BenchInputError
+from generators.tokens import check_additive, encode_batch, tokenizer_fingerprint
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CACHE_ENV = "RMT_BENCH_CACHE"
+BATCH = 2048  # sentences tokenized per call while preparing
+
+
+def cache_root() -> Path:
+    """``$RMT_BENCH_CACHE`` or ``~/.cache/rmt-bench``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "rmt-bench"
+
+
+@dataclass
+class NoisePool:
+    """Pre-tokenized sentences of one noise source for one tokenizer (read-only, mmapped)."""
+
+    source: str
+    directory: Path
+    text: Any  # mmap.mmap or bytes: " s0 s1 ..."
+    byte_offsets: np.ndarray  # int64 [n + 1]
+    ids: np.ndarray  # int32 [T]
+    tok_offsets: np.ndarray  # int64 [n + 1]
+    lengths: np.ndarray = field(init=False)  # int64 [n] tokens per sentence
+    _order: np.ndarray = field(init=False)  # sentence indices sorted by length
+    _bucket: np.ndarray = field(init=False)  # _order[_bucket[l]:_bucket[l+1]] have length l
+
+    def __post_init__(self) -> None:
+        self.lengths = np.diff(self.tok_offsets)
+        self._order = np.argsort(self.lengths, kind="stable")
+        top = int(self.lengths.max()) + 2 if len(self.lengths) else 2
+        self._bucket = np.searchsorted(self.lengths[self._order], np.arange(top), side="left")
+
+    @property
+    def n(self) -> int:
+        return len(self.byte_offsets) - 1
+
+    @property
+    def total_tokens(self) -> int:
+        return int(self.tok_offsets[-1])
+
+    def cum(self, j: int) -> int:
+        """Tokens in virtual sentences [0, j) (laps of the whole pool, then a prefix)."""
+        lap, i = divmod(j, self.n)
+        return lap * self.total_tokens + int(self.tok_offsets[i])
+
+    def run_end(self, start: int, budget: int) -> int:
+        """Largest virtual ``end >= start`` with ``cum(end) - cum(start) <= budget``."""
+        target = self.cum(start) + budget
+        lap, rest = divmod(target, self.total_tokens)
+        i = int(np.searchsorted(self.tok_offsets, rest, side="right")) - 1
+        return max(start, lap * self.n + min(i, self.n))
+
+    def boundary_near(self, start: int, end: int, tokens: float) -> int:
+        """The virtual boundary in [start, end] whose token offset from ``start`` is nearest."""
+        if end <= start:
+            return start
+        lo = self.run_end(start, int(max(tokens, 0)))
+        lo = min(lo, end)
+        hi = min(lo + 1, end)
+        base = self.cum(start)
+        if abs(self.cum(hi) - base - tokens) < abs(self.cum(lo) - base - tokens):
+            return hi
+        return lo
+
+    def _spans(self, start: int, end: int) -> Iterable[tuple[int, int]]:
+        """Physical [a, b) sentence ranges covering virtual [start, end)."""
+        j = start
+        while j < end:
+            i = j % self.n
+            stop = min(self.n, i + (end - j))
+            yield i, stop
+            j += stop - i
+
+    def span_text(self, start: int, end: int) -> list[bytes]:
+        """UTF-8 pieces of sentences [start, end), each sentence with its leading space."""
+        return [
+            self.text[int(self.byte_offsets[a]) : int(self.byte_offsets[b])]
+            for a, b in self._spans(start, end)
+        ]
+
+    def span_ids(self, start: int, end: int) -> list[np.ndarray]:
+        """Token-id pieces (continuation form) of sentences [start, end)."""
+        return [
+            self.ids[int(self.tok_offsets[a]) : int(self.tok_offsets[b])]
+            for a, b in self._spans(start, end)
+        ]
+
+    def sentence(self, j: int) -> str:
+        """Virtual sentence ``j`` as text, without its leading space."""
+        i = j % self.n
+        raw = self.text[int(self.byte_offsets[i]) : int(self.byte_offsets[i + 1])]
+        return bytes(raw).decode("utf-8")[1:]
+
+    def length_of(self, j: int) -> int:
+        return int(self.lengths[j % self.n])
+
+    def count_of_length(self, length: int) -> int:
+        if length <= 0 or length + 1 >= len(self._bucket):
+            return 0
+        return int(self._bucket[length + 1] - self._bucket[length])
+
+    def pick_of_length(self, rng: np.random.Generator, length: int) -> int | None:
+        """A random sentence index with exactly ``length`` tokens, or None."""
+        count = self.count_of_length(length)
+        if count == 0:
+            return None
+        return int(self._order[int(self._bucket[length]) + int(rng.integers(count))])
+
+    def decompose(self, rng: np.random.Generator, tokens: int, max_parts: int = 3) -> list[int]:
+        """Sentence indices whose lengths sum to ``tokens`` exactly ([] for 0); raise if none."""
+        if tokens == 0:
+            return []
+        found = self._decompose(rng, tokens, max_parts)
+        if found is None:
+            raise LookupError(tokens)
+        return [self.pick_of_length(rng, length) for length in found]  # type: ignore[misc]
+
+    def _decompose(self, rng: np.random.Generator, tokens: int, parts: int) -> list[int] | None:
+        if self.count_of_length(tokens):
+            return [tokens]
+        if parts == 1:
+            return None
+        available = np.flatnonzero(np.diff(self._bucket) > 0)  # lengths that occur
+        candidates = available[(available > 0) & (available < tokens)]
+        for first in rng.permutation(candidates)[:64]:
+            rest = self._decompose(rng, tokens - int(first), parts - 1)
+            if rest is not None:
+                return [int(first), *rest]
+        return None
+
+
+# ---------------------------------------------------------------- preparing and caching
+
+
+def _clean(sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
+def prepare_pool(source: str, sentences: Iterable[str], tokenizer: Any, directory: Path) -> None:
+    """Tokenize ``sentences`` (continuation form) and write a cache entry to ``directory``."""
+    check_additive(tokenizer)
+    started = time.perf_counter()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        n_sentences = n_tokens = n_bytes = 0
+        byte_offsets = [0]
+        tok_offsets = [0]
+        with open(tmp / "text.bin", "wb") as text_out, open(tmp / "ids.bin", "wb") as ids_out:
+            batch: list[str] = []
+
+            def flush() -> None:
+                nonlocal n_sentences, n_tokens, n_bytes
+                for text, ids in _verified(tokenizer, batch):
+                    data = text.encode("utf-8")
+                    text_out.write(data)
+                    ids_out.write(ids.tobytes())
+                    n_bytes += len(data)
+                    n_tokens += len(ids)
+                    n_sentences += 1
+                    byte_offsets.append(n_bytes)
+                    tok_offsets.append(n_tokens)
+                batch.clear()
+
+            for sentence in sentences:
+                cleaned = _clean(sentence)
+                if cleaned:
+                    batch.append(" " + cleaned)
+                if len(batch) >= BATCH:
+                    flush()
+            flush()
+        if n_sentences == 0:
+            raise BenchInputError(f"noise source {source!r} holds no text")
+        ids = np.fromfile(tmp / "ids.bin", dtype=np.int32)
+        (tmp / "ids.bin").unlink()
+        np.save(tmp / "ids.npy", ids)
+        np.save(tmp / "byte_offsets.npy", np.asarray(byte_offsets, dtype=np.int64))
+        np.save(tmp / "tok_offsets.npy", np.asarray(tok_offsets, dtype=np.int64))
+        meta = {
+            "source": source,
+            "tokenizer": tokenizer_fingerprint(tokenizer),
+            "sentences": n_sentences,
+            "tokens": n_tokens,
+            "bytes": n_bytes,
+            "format": FORMAT_VERSION,
+            "prepare_seconds": round(time.perf_counter() - started, 3),
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        try:
+            os.replace(tmp, directory)
+        except OSError:  # another process finished the same entry first: keep theirs
+            if not (directory / "meta.json").is_file():
+                raise
+        log.info("prepared noise %s: %d sentences, %d tokens", source, n_sentences, n_tokens)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _verified(tokenizer: Any, batch: list[str]) -> list[tuple[str, np.ndarray]]:
+    """(text, ids) of each non-empty sentence whose ids add up when joined to its neighbour."""
+    if not batch:
+        return []
+    ids = encode_batch(tokenizer, batch)
+    keep = [(text, i) for text, i in zip(batch, ids, strict=True) if len(i)]
+    joined = encode_batch(tokenizer, ["".join(text for text, _ in keep)])[0]
+    if np.array_equal(joined, np.concatenate([i for _, i in keep])):
+        return keep
+    # Rare: some sentence does not join cleanly (odd Unicode); keep only the clean ones.
+    good: list[tuple[str, np.ndarray]] = []
+    for text, i in keep:
+        if good:
+            prev_text, prev_ids = good[-1]
+            pair = encode_batch(tokenizer, [prev_text + text])[0]
+            if not np.array_equal(pair, np.concatenate([prev_ids, i])):
+                continue
+        good.append((text, i))
+    return _verified(tokenizer, [text for text, _ in good]) if len(good) < len(keep) else good
+
+
+def open_pool(source: str, directory: Path) -> NoisePool:
+    """Memory-map a prepared cache entry."""
+    with open(directory / "text.bin", "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        text: Any = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    return NoisePool(
+        source=source,
+        directory=directory,
+        text=text,
+        byte_offsets=np.load(directory / "byte_offsets.npy"),
+        ids=np.load(directory / "ids.npy", mmap_mode="r"),
+        tok_offsets=np.load(directory / "tok_offsets.npy"),
+    )

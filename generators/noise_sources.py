@@ -1,0 +1,223 @@
+"""Noise sources by spec, each a stream of sentences, and the cached pools built from them.
+
+    pool = load_pool("builtin", tokenizer)         # default: the built-in English generator
+    pool = load_pool("pg19:/data/pg19", tokenizer) # PG19 books / raw Gutenberg files
+    pool = load_pool("quality:/data/QuALITY.v1.0.1.htmlstripped.train", tokenizer)
+    pool = load_pool("text:notes/", tokenizer)     # any .txt files (a file or a folder)
+    pool = load_pool("hf:wikitext:text", tokenizer)  # any HF dataset with a text column (online)
+
+Specs: ``builtin`` | ``text:PATH`` | ``pg19:PATH`` | ``quality:PATH`` (the raw
+QuALITY v1.0.1 JSON-lines files, a folder of them, or their .zip) |
+``hf:NAME[:column]`` (split ``train``, column ``text`` by default). A pool is
+prepared once per (source contents, tokenizer) under the cache root and
+memory-mapped afterwards; within a process it is loaded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from generators.errors import BenchInputError
+from generators.noise_builtin import SEED as BUILTIN_SEED
+from generators.noise_builtin import builtin_sentences
+from generators.noise_pool import FORMAT_VERSION, NoisePool, cache_root, open_pool, prepare_pool
+from generators.sentences import split_sentences
+from generators.tokens import tokenizer_fingerprint
+
+log = logging.getLogger(__name__)
+
+BUILTIN_SENTENCES = 60000
+KINDS = ("builtin", "text", "pg19", "quality", "hf")
+NOISE_HELP = (
+    "builtin | text:PATH | pg19:PATH | quality:PATH (JSON lines or .zip) | hf:NAME[:column]"
+)
+_POOLS: dict[tuple[str, str], NoisePool] = {}
+_LOCK = threading.Lock()
+
+# Project Gutenberg header/footer markers (old and new styles).
+_PG_START = re.compile(r"^\s*\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG.*$", re.I | re.M)
+_PG_END = re.compile(
+    r"^\s*(\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG|End of (the )?Project Gutenberg)",
+    re.I | re.M,
+)
+_PG_PRODUCED = re.compile(r"^\s*(E-text prepared|Produced) by\b.*?(\n\s*\n)", re.I | re.M | re.S)
+
+
+def parse_noise_spec(spec: str) -> tuple[str, str]:
+    """("kind", "argument") of a noise spec; unknown kinds are a BenchInputError."""
+    kind, _, argument = spec.partition(":")
+    if kind not in KINDS:
+        raise BenchInputError(f"unknown noise source {spec!r}: use {NOISE_HELP}")
+    if kind == "builtin":
+        if argument:
+            raise BenchInputError(f"noise source 'builtin' takes no argument, got {spec!r}")
+    elif not argument:
+        raise BenchInputError(f"noise source {spec!r} needs an argument: {NOISE_HELP}")
+    return kind, argument
+
+
+def _files(path_text: str, suffixes: tuple[str, ...], what: str) -> list[Path]:
+    path = Path(path_text).expanduser()
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+        if not files:
+            raise BenchInputError(f"no {'/'.join(suffixes)} files for {what} in {path}")
+        return files
+    raise BenchInputError(f"{what} path not found: {path}")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return path.read_bytes().decode("latin-1")
+
+
+def strip_gutenberg(text: str) -> str:
+    """The book between Project Gutenberg's START and END markers, credits line removed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    start = _PG_START.search(text)
+    if start:
+        text = text[start.end() :]
+    end = _PG_END.search(text)
+    if end:
+        text = text[: end.start()]
+    produced = _PG_PRODUCED.match(text.lstrip("\n"))
+    if produced:
+        text = text.lstrip("\n")[produced.end() :]
+    return text.strip()
+
+
+def _quality_lines(path: Path) -> Iterator[tuple[str, str]]:
+    """(file name, line) of QuALITY JSON-lines files, a folder of them, or a .zip."""
+    if path.is_file() and path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = sorted(n for n in archive.namelist() if not n.endswith("/"))
+                for name in names:
+                    if "__MACOSX" in name or Path(name).name.startswith("."):
+                        continue
+                    with archive.open(name) as handle:
+                        for line in io.TextIOWrapper(handle, encoding="utf-8"):
+                            yield name, line
+        except zipfile.BadZipFile as error:
+            raise BenchInputError(f"QuALITY zip {path} is not a valid zip file") from error
+        return
+    files = (
+        [path]
+        if path.is_file()
+        else _files(str(path), (".jsonl", ".json", ".train", ".dev", ".test", ""), "QuALITY")
+    )
+    for file in files:
+        with open(file, encoding="utf-8") as handle:
+            for line in handle:
+                yield file.name, line
+
+
+def quality_articles(path_text: str) -> Iterator[str]:
+    """Each distinct article text of QuALITY v1.0.1 JSON lines (fields article_id, article)."""
+    path = Path(path_text).expanduser()
+    if not path.exists():
+        raise BenchInputError(f"QuALITY path not found: {path}")
+    seen: set[str] = set()
+    for number, (name, line) in enumerate(_quality_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            article_id, article = str(record["article_id"]), record["article"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise BenchInputError(
+                f"malformed QuALITY line {number} in {name}: expected JSON with article_id and article"
+            ) from error
+        if not isinstance(article, str):
+            raise BenchInputError(f"malformed QuALITY line {number} in {name}: article is not text")
+        if article_id not in seen:
+            seen.add(article_id)
+            yield article
+
+
+def _hf_texts(argument: str) -> Iterator[str]:
+    name, _, column = argument.partition(":")
+    column = column or "text"
+    try:
+        import datasets
+
+        data = datasets.load_dataset(name, split="train", streaming=True)
+    except Exception as error:  # offline, unknown name, gated: all one line for the user
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(f"cannot load HF dataset {name!r} (offline?): {first}") from error
+    for row in data:
+        if column not in row:
+            raise BenchInputError(f"HF dataset {name!r} has no column {column!r}: {sorted(row)}")
+        yield str(row[column])
+
+
+def iter_sentences(spec: str) -> Iterator[str]:
+    """The sentences of a noise source in document order."""
+    kind, argument = parse_noise_spec(spec)
+    if kind == "builtin":
+        yield from builtin_sentences(BUILTIN_SENTENCES)
+    elif kind in ("text", "pg19"):
+        for file in _files(argument, (".txt",), f"{kind} noise"):
+            text = _read_text(file)
+            yield from split_sentences(strip_gutenberg(text) if kind == "pg19" else text)
+    elif kind == "quality":
+        for article in quality_articles(argument):
+            yield from split_sentences(article)
+    else:
+        for text in _hf_texts(argument):
+            yield from split_sentences(text)
+
+
+def source_key(spec: str) -> str:
+    """A digest of what a source's sentences depend on (file names, sizes, mtimes)."""
+    kind, argument = parse_noise_spec(spec)
+    parts: list[Any] = [kind, FORMAT_VERSION, "split-v1"]
+    if kind == "builtin":
+        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v1"]
+    elif kind == "hf":
+        parts.append(argument)
+    else:
+        path = Path(argument).expanduser()
+        if not path.exists():
+            raise BenchInputError(f"{kind} noise path not found: {path}")
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            stat = file.stat()
+            parts.append((str(file.resolve()), stat.st_size, stat.st_mtime_ns))
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def pool_directory(spec: str, tokenizer: Any) -> Path:
+    kind, _ = parse_noise_spec(spec)
+    return cache_root() / "noise" / f"{kind}-{source_key(spec)}-{tokenizer_fingerprint(tokenizer)}"
+
+
+def load_pool(spec: str, tokenizer: Any) -> NoisePool:
+    """The prepared pool of ``spec`` for ``tokenizer``: from memory, from disk, or built now."""
+    memo = (spec, tokenizer_fingerprint(tokenizer))
+    pool = _POOLS.get(memo)
+    if pool is not None:
+        return pool
+    with _LOCK:
+        pool = _POOLS.get(memo)
+        if pool is None:
+            directory = pool_directory(spec, tokenizer)
+            if not (directory / "meta.json").is_file():
+                log.info("preparing noise %s in %s", spec, directory)
+                prepare_pool(spec, iter_sentences(spec), tokenizer, directory)
+            pool = open_pool(spec, directory)
+            _POOLS[memo] = pool
+    return pool

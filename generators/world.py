@@ -1,0 +1,102 @@
+"""The built-in bAbI world: qa1-style movement facts and qa4-style relation pairs.
+
+Vocabulary is bAbI's own (tasks qa1 and qa4), answers are computed by pure
+functions of the facts, never stored beside them:
+
+    fact, question = movement_fact(rng)          # "Mary moved to the bathroom.", "Where is Mary?"
+    answer_where(fact_sentences, "Mary")         # "bathroom"
+    facts, question = relation_pair(rng)         # two qa4 facts sharing one room, a question
+    answer_relation(facts, question)             # the room the question asks for
+
+All three paper tasks share the six answer classes ``ROOMS`` (in this order).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from generators.errors import BenchInputError
+
+PEOPLE = ("Mary", "John", "Daniel", "Sandra")
+MOVES = ("moved", "went", "went back", "journeyed", "travelled")
+ROOMS = ("bathroom", "bedroom", "garden", "hallway", "kitchen", "office")
+DIRECTIONS = ("north", "south", "east", "west")
+OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east"}
+
+_MOVE = re.compile(
+    r"^(?P<who>\w+) (?:moved|went back|went|journeyed|travelled) to the (?P<where>\w+)\.$"
+)
+_RELATION = re.compile(r"^The (?P<a>\w+) is (?P<dir>north|south|east|west) of the (?P<b>\w+)\.$")
+_WHAT_IS_DIR_OF = re.compile(r"^What is (?P<dir>north|south|east|west) of the (?P<b>\w+)\?$")
+_WHAT_IS_B_DIR_OF = re.compile(r"^What is the (?P<a>\w+) (?P<dir>north|south|east|west) of\?$")
+
+
+def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
+    return options[int(rng.integers(len(options)))]
+
+
+def movement_fact(rng: np.random.Generator) -> tuple[str, str]:
+    """One qa1 fact and its question: ("Sandra journeyed to the garden.", "Where is Sandra?")."""
+    who, move, room = _pick(rng, PEOPLE), _pick(rng, MOVES), _pick(rng, ROOMS)
+    return f"{who} {move} to the {room}.", f"Where is {who}?"
+
+
+def answer_where(facts: Sequence[str], who: str) -> str:
+    """Where ``who`` is after the movement facts (the last one about them counts)."""
+    place = None
+    for sentence in facts:
+        match = _MOVE.match(sentence.strip())
+        if match and match.group("who") == who:
+            place = match.group("where")
+    if place is None:
+        raise BenchInputError(f"no movement fact about {who!r} in {list(facts)!r}")
+    return place
+
+
+def relation_pair(rng: np.random.Generator) -> tuple[tuple[str, str], str]:
+    """Two qa4 facts around one shared room and a question about one of the relations.
+
+    As in bAbI qa4: "The hallway is east of the bathroom." + "The bedroom is west
+    of the bathroom." with either "What is <dir> of the <room>?" or "What is the
+    <room> <dir> of?"; the answer is one of the two other rooms.
+    """
+    hub, first, second = (ROOMS[i] for i in rng.choice(len(ROOMS), size=3, replace=False))
+    d1 = _pick(rng, DIRECTIONS)
+    d2 = _pick(rng, [d for d in DIRECTIONS if d != d1])  # two different sides of the hub
+    # Each fact relates one outer room to the hub; either side of the relation may be the hub.
+    facts = []
+    for room, direction in ((first, d1), (second, d2)):
+        if rng.integers(2):
+            facts.append(f"The {room} is {direction} of the {hub}.")
+        else:
+            facts.append(f"The {hub} is {OPPOSITE[direction]} of the {room}.")
+    asked_room, asked_dir = (first, d1) if rng.integers(2) else (second, d2)
+    if rng.integers(2):
+        question = f"What is {asked_dir} of the {hub}?"  # answer: asked_room
+    else:
+        question = f"What is the {hub} {OPPOSITE[asked_dir]} of?"  # answer: asked_room
+    return (facts[0], facts[1]), question
+
+
+def answer_relation(facts: Sequence[str], question: str) -> str:
+    """The room a qa4 question asks for, from relation facts ("X is <dir> of Y")."""
+    relations: set[tuple[str, str, str]] = set()  # (a, dir, b): a is dir of b
+    for sentence in facts:
+        match = _RELATION.match(sentence.strip())
+        if match:
+            a, direction, b = match.group("a"), match.group("dir"), match.group("b")
+            relations.add((a, direction, b))
+            relations.add((b, OPPOSITE[direction], a))
+    query = question.strip()
+    if match := _WHAT_IS_DIR_OF.match(query):  # What is <dir> of the <b>?  -> a
+        found = {a for a, d, b in relations if d == match.group("dir") and b == match.group("b")}
+    elif match := _WHAT_IS_B_DIR_OF.match(query):  # What is the <a> <dir> of? -> b
+        found = {b for a, d, b in relations if a == match.group("a") and d == match.group("dir")}
+    else:
+        raise BenchInputError(f"not a qa4 question: {question!r}")
+    if len(found) != 1:
+        raise BenchInputError(f"facts {list(facts)!r} do not answer {question!r} uniquely")
+    return found.pop()
