@@ -29,6 +29,7 @@ _EXPORTS = {
     "build_sample": "generators.build",
     "verify_sample": "generators.build",
     "build_dataset": "generators.dataset",
+    "load_samples": "generators.dataset",
     "load_pool": "generators.noise_sources",
     "BenchInputError": "generators.errors",
 }

@@ -1,0 +1,307 @@
+"""Many samples on disk: sharded, resumable, deterministic across process counts.
+
+    out = build_dataset("reasoning", lengths=["4k", "1M"], num_samples=100, seed=0,
+                        out="data/reasoning", fmt="parquet", num_proc=4)
+    rows = load_samples(out)            # a datasets.Dataset over all shards
+
+Layout of ``out``:
+
+    data/<task>/<length>/shard-00000-of-00004.parquet   (or .jsonl / .arrow)
+    metadata.json    resolved config, package versions, shard list, row counts
+    dataset/         (``--format arrow`` only) one ``save_to_disk`` dataset for ``load_from_disk``
+
+Shard ``s`` of a length holds sample indices ``[s*shard_size, (s+1)*shard_size)``;
+its bytes depend only on the config, so ``num_proc=1`` and ``num_proc=4`` give
+identical files. An interrupted run is resumed by running the same command:
+complete shards are kept, partial ones were never renamed into place and are
+rewritten. A different config in an existing ``out`` is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import platform
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from generators.atomic import atomic_write_text
+from generators.errors import BenchInputError
+from generators.lengths import parse_length
+from generators.writers import FORMATS, write_shard
+
+log = logging.getLogger(__name__)
+
+METADATA = "metadata.json"
+DATASET_FORMAT_VERSION = 1
+SHARD_TOKENS = 1 << 26  # about 64M tokens (a few hundred MB of text) per shard at most
+SHARD_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Everything a dataset's bytes depend on (no process count, no paths of the output)."""
+
+    task: str
+    lengths: tuple[int, ...]
+    num_samples: int
+    seed: int
+    tokenizer: str
+    facts: str
+    noise: str
+    depth: str | None
+    format: str
+    shard_size: int | None
+    with_ids: bool
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    length: int
+    shard: int
+    of: int
+    start: int
+    stop: int
+    path: str
+
+
+def shard_size_for(length: int, requested: int | None) -> int:
+    """Rows per shard: ``requested``, else at most 1000 rows and ~64M tokens."""
+    if requested is not None:
+        return requested
+    return max(1, min(SHARD_ROWS, SHARD_TOKENS // length))
+
+
+def _slug(task: str) -> str:
+    return task.replace(":", "-")
+
+
+def plan_shards(config: GenerateConfig, out: Path) -> list[ShardJob]:
+    """All shard jobs of a config, in a fixed order."""
+    ext = FORMATS[config.format]
+    jobs = []
+    for length in config.lengths:
+        size = shard_size_for(length, config.shard_size)
+        count = max(1, -(-config.num_samples // size))
+        for shard in range(count):
+            start, stop = shard * size, min(config.num_samples, (shard + 1) * size)
+            name = f"shard-{shard:05d}-of-{count:05d}{ext}"
+            path = out / "data" / _slug(config.task) / str(length) / name
+            jobs.append(ShardJob(length, shard, count, start, stop, str(path)))
+    return jobs
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {"python": platform.python_version(), "dataset_format": str(DATASET_FORMAT_VERSION)}
+    for package in ("rmt-bench", "numpy", "tokenizers", "transformers", "pyarrow", "datasets"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "absent"
+    return versions
+
+
+def _run_shard(config: GenerateConfig, job: ShardJob) -> int:
+    from generators.build import build_sample
+
+    rows = [
+        build_sample(
+            config.task,
+            length=job.length,
+            seed=config.seed,
+            index=index,
+            tokenizer=config.tokenizer,
+            facts=config.facts,
+            noise=config.noise,
+            depth=config.depth,
+            with_ids=config.with_ids,
+        )
+        for index in range(job.start, job.stop)
+    ]
+    write_shard(rows, job.path, config.format)
+    return job.stop - job.start
+
+
+def _worker(args: tuple[GenerateConfig, ShardJob]) -> int:
+    return _run_shard(*args)
+
+
+def _prepare_out(out: Path, config: GenerateConfig) -> None:
+    """Create ``out`` (or accept it if it holds the same config); check that it is writable."""
+    meta_path = out / METADATA
+    if meta_path.is_file():
+        try:
+            previous = json.loads(meta_path.read_text(encoding="utf-8"))["config"]
+        except (ValueError, KeyError) as error:
+            raise BenchInputError(f"{meta_path} is not a metadata file of rmt-bench") from error
+        mine = json.loads(json.dumps(asdict(config)))
+        if previous != mine:
+            changed = sorted(k for k in mine if previous.get(k) != mine[k])
+            raise BenchInputError(
+                f"{out} already holds a dataset with a different config ({', '.join(changed)}); "
+                "choose another --out"
+            )
+    elif out.exists() and not out.is_dir():
+        raise BenchInputError(f"output path {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".rmt-bench-write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise BenchInputError(
+            f"cannot write to output directory {out}: {error.strerror}"
+        ) from error
+    for stale in out.rglob(".*.tmp"):  # temporaries of an interrupted run
+        stale.unlink(missing_ok=True)
+
+
+def _metadata(config: GenerateConfig, jobs: Sequence[ShardJob], out: Path) -> dict[str, Any]:
+    return {
+        "config": json.loads(json.dumps(asdict(config))),
+        "versions": _versions(),
+        "rows": config.num_samples * len(config.lengths),
+        "shards": [str(Path(job.path).relative_to(out)) for job in jobs],
+        "length_convention": "k = 1024, M = 1024**2",
+        "complete": False,
+    }
+
+
+def build_dataset(
+    task: str,
+    *,
+    lengths: Sequence[int | str] | int | str,
+    num_samples: int,
+    seed: int = 0,
+    out: str | os.PathLike[str],
+    fmt: str = "parquet",
+    num_proc: int = 1,
+    tokenizer: str = "minilm",
+    facts: str = "builtin",
+    noise: str = "builtin",
+    depth: float | str | None = None,
+    shard_size: int | None = None,
+    with_ids: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Generate ``num_samples`` rows per length into ``out``; returns ``out`` as a Path."""
+    from generators.build import build_sample, parse_depth
+    from generators.tasks import get_task
+
+    if isinstance(lengths, (int, str)):
+        lengths = [lengths]
+    parsed = tuple(dict.fromkeys(parse_length(length) for length in lengths))
+    if not parsed:
+        raise BenchInputError("give at least one --length")
+    if fmt not in FORMATS:
+        raise BenchInputError(f"unknown format {fmt!r}: choose {' | '.join(FORMATS)}")
+    if num_samples < 1 or num_proc < 1 or (shard_size is not None and shard_size < 1):
+        raise BenchInputError("--num-samples, --num-proc and --shard-size must be >= 1")
+    if seed < 0:
+        raise BenchInputError(f"--seed must be >= 0, got {seed}")
+    spec = get_task(task)
+    parse_depth(depth, spec)
+    depth_text = None if depth is None else str(depth)
+    config = GenerateConfig(
+        spec.name,
+        parsed,
+        num_samples,
+        seed,
+        str(tokenizer),
+        facts,
+        noise,
+        depth_text,
+        fmt,
+        shard_size,
+        with_ids,
+    )
+    # Validate sources, tokenizer and the shortest length before anything is written.
+    build_sample(
+        spec.name,
+        length=min(parsed),
+        seed=seed,
+        index=0,
+        tokenizer=tokenizer,
+        facts=facts,
+        noise=noise,
+        depth=depth_text,
+    )
+
+    out = Path(out).expanduser()
+    _prepare_out(out, config)
+    jobs = plan_shards(config, out)
+    meta = _metadata(config, jobs, out)
+    atomic_write_text(out / METADATA, json.dumps(meta, indent=2) + "\n")
+    todo = [job for job in jobs if not Path(job.path).is_file()]
+    done_rows = sum(job.stop - job.start for job in jobs) - sum(j.stop - j.start for j in todo)
+    if done_rows:
+        log.info("resuming: %d rows already written in %s", done_rows, out)
+
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=sum(j.stop - j.start for j in jobs),
+        initial=done_rows,
+        unit="sample",
+        disable=not progress,
+        desc=f"{spec.name}",
+    )
+    try:
+        if num_proc == 1 or len(todo) <= 1:
+            for job in todo:
+                bar.update(_run_shard(config, job))
+        else:
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            with multiprocessing.get_context(method).Pool(min(num_proc, len(todo))) as pool:
+                for count in pool.imap_unordered(_worker, [(config, job) for job in todo]):
+                    bar.update(count)
+    finally:
+        bar.close()
+
+    if fmt == "arrow":
+        _save_to_disk(out, jobs)
+    meta["complete"] = True
+    atomic_write_text(out / METADATA, json.dumps(meta, indent=2) + "\n")
+    return out
+
+
+def _save_to_disk(out: Path, jobs: Sequence[ShardJob]) -> None:
+    """Join the Arrow shards into ``out/dataset`` (``datasets.load_from_disk``), atomically."""
+    import datasets
+
+    final = out / "dataset"
+    if (final / "state.json").is_file():
+        return
+    parts = [datasets.Dataset.from_file(job.path) for job in jobs]
+    joined = datasets.concatenate_datasets(parts)
+    tmp = out / ".dataset.tmp-dir"
+    shutil.rmtree(tmp, ignore_errors=True)
+    joined.save_to_disk(str(tmp))
+    os.replace(tmp, final)
+
+
+def load_samples(out: str | os.PathLike[str]) -> Any:
+    """All rows of a generated folder as one ``datasets.Dataset`` (any format)."""
+    import datasets
+
+    out = Path(out)
+    meta_path = out / METADATA
+    if not meta_path.is_file():
+        raise BenchInputError(f"no {METADATA} in {out}: not a generated dataset")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if not meta.get("complete"):
+        raise BenchInputError(f"dataset in {out} is incomplete: rerun the generate command")
+    fmt = meta["config"]["format"]
+    if fmt == "arrow":
+        return datasets.load_from_disk(str(out / "dataset"))
+    files = [str(out / name) for name in meta["shards"]]
+    builder = "json" if fmt == "jsonl" else fmt
+    return datasets.load_dataset(builder, data_files=files, split="train")

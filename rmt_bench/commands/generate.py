@@ -1,0 +1,108 @@
+"""``rmt-bench generate``: write a dataset of task samples (Parquet, JSON lines or Arrow).
+
+    rmt-bench generate --task reasoning --length 1M
+    rmt-bench generate --task detect_memorize --length 4k --length 128k --num-samples 500 \\
+        --seed 1 --out data/dm --format jsonl --num-proc 4 --depth 0.25
+    rmt-bench generate --task babi:qa2 --facts babi:../shared/data/babi/tasks_1-20_v1-2 \\
+        --noise pg19:../shared/data/pg19 --length 16k
+
+Re-running the same command in the same --out resumes an interrupted run.
+"""
+
+from __future__ import annotations
+
+import click
+
+LENGTH_HELP = (
+    "Total tokens of context + question (repeatable, or comma-separated). Integers or labels "
+    "with powers of two: k = 1024, M = 1024**2 (4k = 4096, 1M = 1048576, 2M = 2097152)."
+)
+
+
+@click.command(name="generate")
+@click.option(
+    "--task", required=True, help="memorize | detect_memorize | reasoning | babi:qa1..qa20."
+)
+@click.option("--length", "lengths", multiple=True, required=True, help=LENGTH_HELP)
+@click.option("--num-samples", type=int, default=100, show_default=True, help="Samples per length.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Dataset seed.")
+@click.option(
+    "--out",
+    type=click.Path(),
+    default=None,
+    help="Output folder (default data/<task>-<length>).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "jsonl", "arrow"]),
+    default="parquet",
+    show_default=True,
+)
+@click.option("--num-proc", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--facts",
+    default="builtin",
+    show_default=True,
+    help="builtin | babi:PATH[?lang=en-10k&split=test] (bAbI folder, .zip or .tar.gz).",
+)
+@click.option(
+    "--noise",
+    default="builtin",
+    show_default=True,
+    help="builtin | text:PATH | pg19:PATH | quality:PATH | hf:NAME[:column].",
+)
+@click.option(
+    "--tokenizer",
+    default="minilm",
+    show_default=True,
+    help="Tokenizer the lengths are counted in: minilm (offline default) or any HF name/path.",
+)
+@click.option(
+    "--depth", default=None, help="Fact depth in [0, 1] or a range lo:hi (needle sweeps)."
+)
+@click.option("--shard-size", type=int, default=None, help="Rows per shard file (default auto).")
+@click.option("--with-ids", is_flag=True, help="Also store context_ids and question_ids.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def command(
+    task: str,
+    lengths: tuple[str, ...],
+    num_samples: int,
+    seed: int,
+    out: str | None,
+    fmt: str,
+    num_proc: int,
+    facts: str,
+    noise: str,
+    tokenizer: str,
+    depth: str | None,
+    shard_size: int | None,
+    with_ids: bool,
+    no_progress: bool,
+) -> None:
+    """Generate task samples of exact token lengths into a Hugging Face dataset folder."""
+    import os
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from generators.dataset import build_dataset
+
+    items = [part.strip() for text in lengths for part in text.split(",") if part.strip()]
+    if out is None:
+        out = os.path.join("data", f"{task.replace(':', '-')}-{'-'.join(items)}")
+    path = build_dataset(
+        task,
+        lengths=items,
+        num_samples=num_samples,
+        seed=seed,
+        out=out,
+        fmt=fmt,
+        num_proc=num_proc,
+        tokenizer=tokenizer,
+        facts=facts,
+        noise=noise,
+        depth=depth,
+        shard_size=shard_size,
+        with_ids=with_ids,
+        progress=not no_progress,
+    )
+    click.echo(f"wrote {num_samples * len(items)} samples to {path}")
