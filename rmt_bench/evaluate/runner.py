@@ -171,10 +171,13 @@ def evaluate(
     part = shard.index if shard.sharded else None
     with rows.writer(part) as write:
         for length in lengths:
-            todo = [
-                ref for ref in source.refs(length, config.num_samples) if ref.sample_id not in done
+            # Shard the full list, then drop finished samples: each sample's owner is
+            # fixed by its position, whatever another rank has already written.
+            mine = [
+                ref
+                for ref in shard.take(source.refs(length, config.num_samples))
+                if ref.sample_id not in done
             ]
-            mine = shard.take(todo)
             with LengthProgress(
                 config.task, length, total=len(mine), enabled=config.progress and shard.is_main
             ) as progress:
