@@ -76,7 +76,7 @@ class TrainConfig:
     lr: float = 1e-5
     warmup: int = 100  # linear warmup steps (per stage)
     weight_decay: float = 1e-3
-    grad_clip: float | None = 5.0
+    grad_clip: float | None = 5.0  # None or 0: no clipping
     grad_clip_mode: str = "value"  # "value" (the paper) or "norm"
     mixed_precision: str = "auto"  # auto: bf16 on GPU, none on CPU
     seed: int = 0
@@ -123,8 +123,8 @@ class TrainConfig:
             raise BenchInputError(f"--lora-r must be >= 0, got {self.lora_r}")
         if self.lr <= 0 or self.warmup < 0 or self.weight_decay < 0:
             raise BenchInputError("--lr must be > 0, --warmup and --weight-decay >= 0")
-        if self.grad_clip is not None and self.grad_clip <= 0:
-            raise BenchInputError(f"--grad-clip must be > 0, got {self.grad_clip}")
+        if self.grad_clip is not None and self.grad_clip < 0:
+            raise BenchInputError(f"--grad-clip must be >= 0 (0: off), got {self.grad_clip}")
         if self.advance_at is not None and not 0 < self.advance_at <= 1:
             raise BenchInputError(f"--advance-at is an accuracy in (0, 1], got {self.advance_at}")
         if self.dropout is not None and not 0 <= self.dropout < 1:

@@ -116,6 +116,13 @@ def _make_accelerator(cfg: TrainConfig) -> Any:
     return Accelerator(mixed_precision=precision, kwargs_handlers=[ddp])
 
 
+def _quiet_transformers() -> None:
+    """No per-checkpoint "Loading weights" / "Writing shards" bars in a training log."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def _task_labels(task: str) -> tuple[str, ...]:
     from generators import task_labels
 
@@ -197,6 +204,7 @@ class Trainer:
         import torch
 
         cfg.validate()
+        _quiet_transformers()
         self.cfg = cfg
         self.out = Path(out)
         self.progress = progress

@@ -44,7 +44,7 @@ def clip_gradients(parameters: Iterable[Any], cfg: Any) -> float:
     if not grads:
         return 0.0
     norm = torch.nn.utils.get_total_norm(grads, norm_type=2.0)
-    if cfg.grad_clip is not None:
+    if cfg.grad_clip:
         if cfg.grad_clip_mode == "value":
             for grad in grads:
                 grad.clamp_(-cfg.grad_clip, cfg.grad_clip)

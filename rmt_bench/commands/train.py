@@ -1,0 +1,125 @@
+"""``rmt-bench train``: train an RMT (or another trainable kind) with the paper's curriculum.
+
+    rmt-bench train --preset cpu-tiny --task detect_memorize --out runs/dm
+    rmt-bench train --config train.yaml --lr 2e-5 --out runs/x          # CLI beats the file
+    rmt-bench train --out runs/dm --resume                                # after Ctrl-C / kill
+    accelerate launch -m rmt_bench.cli train --preset paper --task memorize --out runs/m
+
+Options left unset fall back to the config file, then the preset, then the
+defaults of ``rmt_bench.train.config.TrainConfig``. Heavy libraries are imported
+only when the command runs, so ``rmt-bench --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+_PRESETS = ("cpu-tiny", "paper")  # rmt_bench.train.presets.PRESETS (checked there too)
+
+
+def _options(func: Any) -> Any:
+    opts = [
+        click.option("--task", help="memorize, detect_memorize, reasoning, ..."),
+        click.option("--preset", type=click.Choice(_PRESETS), help="A named recipe."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="YAML/JSON file of options (CLI flags override it).",
+        ),
+        click.option("--model-kind", help="rmt (default) or full-attention."),
+        click.option("--backbone", help="HF id/path, minilm, tiny-bert, small-bert."),
+        click.option("--segment-size", type=int, help="Task tokens per segment."),
+        click.option("--memory-tokens", type=int, help="Memory size m."),
+        click.option("--bptt-depth", type=int, help="Backpropagate through the last k segments."),
+        click.option("--loss-on", type=click.Choice(["last", "all"])),
+        click.option(
+            "--recompute-segments/--no-recompute-segments",
+            default=None,
+            help="Recompute each segment in the backward pass (less memory).",
+        ),
+        click.option("--lora-r", type=int, help="LoRA rank (0: full fine-tuning)."),
+        click.option("--dropout", type=float, help="Override the backbone's dropout."),
+        click.option("--curriculum", help="Segments per stage, e.g. 1,2,3,4."),
+        click.option(
+            "--no-curriculum",
+            is_flag=True,
+            default=None,
+            help="Ablation: one stage on the largest segment count.",
+        ),
+        click.option("--steps-per-stage", type=int),
+        click.option("--advance-at", type=float, help="Validation accuracy that ends a stage."),
+        click.option("--val-every", type=int, help="Steps between validations."),
+        click.option("--val-samples", type=int),
+        click.option("--batch-size", type=int, help="Global batch per optimizer step."),
+        click.option("--grad-accum", type=int, help="Micro-steps per optimizer step."),
+        click.option("--lr", type=float),
+        click.option("--warmup", type=int, help="Linear warmup steps (per stage)."),
+        click.option("--weight-decay", type=float),
+        click.option("--grad-clip", type=float, help="Clip threshold (0: no clipping)."),
+        click.option("--grad-clip-mode", type=click.Choice(["value", "norm"])),
+        click.option("--mixed-precision", type=click.Choice(["auto", "no", "bf16"])),
+        click.option("--seed", type=int),
+        click.option(
+            "--data",
+            type=click.Path(file_okay=False),
+            help="Train on a folder written by rmt-bench generate.",
+        ),
+        click.option("--facts", help="Fact source for generated samples (default builtin)."),
+        click.option("--noise", help="Noise source for generated samples (default builtin)."),
+        click.option("--prefetch", type=int, help="Batches built ahead in a thread."),
+        click.option("--checkpoint-every", type=int, help="Steps between resume checkpoints."),
+        click.option("--log-every", type=int),
+        click.option("--threads", type=int, help="torch.set_num_threads."),
+    ]
+    for option in reversed(opts):
+        func = option(func)
+    return func
+
+
+@click.command(name="train")
+@_options
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output folder: DIR/stage-K/ per stage, DIR/ is the final model.",
+)
+@click.option("--resume", is_flag=True, help="Continue the run in --out.")
+@click.option("--tensorboard", is_flag=True, help="Also log to DIR/tensorboard.")
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+def command(
+    config_file: str | None,
+    out: str,
+    resume: bool,
+    tensorboard: bool,
+    no_progress: bool,
+    **flags: Any,
+) -> None:
+    """Train with curriculum stages, validation and resumable checkpoints."""
+    from rmt_bench.train.checkpointing import TRAIN_CONFIG, read_json
+    from rmt_bench.train.config import resolve_train_config
+    from rmt_bench.train.loop import train
+
+    overrides = {key: value for key, value in flags.items() if value is not None}
+    saved = Path(out) / TRAIN_CONFIG
+    if resume and saved.is_file() and config_file is None:
+        # resume with the run's own config; flags given again must agree (checked by hash)
+        overrides = {**read_json(saved)["config"], **overrides}
+    cfg = resolve_train_config(config_file, overrides)
+    result = train(cfg, out, resume=resume, tensorboard=tensorboard, progress=not no_progress)
+    summary = {
+        "out": str(result.out),
+        "global_step": result.global_step,
+        "seconds": round(result.seconds, 1),
+        "final_val_accuracy": result.final_accuracy,
+        "stages": [
+            {key: stage[key] for key in ("stage", "segments", "steps", "best_accuracy")}
+            for stage in result.stages
+        ],
+    }
+    click.echo(json.dumps(summary))
