@@ -1,0 +1,101 @@
+"""Read result rows and training logs from files (the only input of the reports).
+
+    rows = load_rows("results/")        # DataFrame, one row per answered/skipped sample
+    logs = load_train_logs("runs/")     # DataFrame of every train_log.jsonl below, with a `run` column
+
+Rows come from every ``*.jsonl`` below the folder (shard files ``*.part-K.jsonl``
+included, so an unmerged run still shows) except ``train_log.jsonl``. A torn last
+line (a run killed mid-write) is skipped; a sample answered twice (a shard not yet
+merged next to its main file) counts once, keyed on (model, config_hash, sample_id).
+Columns are those of the result-row contract in ``docs/interfaces.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from generators.errors import BenchInputError
+
+log = logging.getLogger(__name__)
+
+ROW_COLUMNS = (
+    "model", "kind", "task", "length", "n_tokens", "segments", "sample_id", "index",
+    "prediction", "answer", "correct", "skipped", "seconds", "tokens_per_s",
+    "peak_memory_mb", "seed", "config_hash", "train_segments", "curriculum",
+    "memory_tokens", "segment_size",
+)  # fmt: skip
+TRAIN_LOG_NAME = "train_log.jsonl"
+TRAIN_LOG_COLUMNS = ("step", "stage", "loss", "lr", "grad_norm", "tokens_per_s", "val_accuracy")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The complete JSON objects of a JSONL file; a torn last line is ignored, bad lines are errors."""
+    records: list[dict[str, Any]] = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith("\n"):
+                log.warning("%s: ignoring a torn last line", path)
+                break
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise BenchInputError(f"{path} line {number} is not JSON ({error.msg})") from None
+            if isinstance(record, dict):
+                records.append(record)
+    return records
+
+
+def load_rows(folder: str | Path) -> pd.DataFrame:
+    """All result rows below ``folder`` as a DataFrame with the contract's columns."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise BenchInputError(f"results folder not found: {folder}")
+    paths = [folder] if folder.is_file() else sorted(folder.rglob("*.jsonl"))
+    records: list[dict[str, Any]] = []
+    for path in paths:
+        if path.name == TRAIN_LOG_NAME:
+            continue
+        for record in read_jsonl(path):
+            if "sample_id" in record and "task" in record:
+                records.append(record)
+    frame = pd.DataFrame.from_records(records)
+    for column in ROW_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.NA
+    frame = frame.loc[:, list(ROW_COLUMNS)]
+    if frame.empty:
+        return frame
+    frame["config_hash"] = frame["config_hash"].fillna("")
+    frame = frame.drop_duplicates(subset=["model", "config_hash", "sample_id"], keep="first")
+    frame["length"] = frame["length"].astype("int64")
+    frame["skipped"] = frame["skipped"].fillna(False).astype(bool)
+    frame["correct"] = frame["correct"].fillna(False).astype(bool)
+    return frame.reset_index(drop=True)
+
+
+def load_train_logs(folder: str | Path) -> pd.DataFrame:
+    """Every ``train_log.jsonl`` below ``folder``; ``run`` is its folder relative to ``folder``."""
+    folder = Path(folder)
+    frames = []
+    for path in sorted(folder.rglob(TRAIN_LOG_NAME)) if folder.is_dir() else []:
+        records = read_jsonl(path)
+        if not records:
+            continue
+        frame = pd.DataFrame.from_records(records)
+        run = path.parent.relative_to(folder).as_posix()
+        frame.insert(0, "run", run if run != "." else path.parent.name)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["run", *TRAIN_LOG_COLUMNS])
+    logs = pd.concat(frames, ignore_index=True)
+    for column in TRAIN_LOG_COLUMNS:
+        if column not in logs:
+            logs[column] = pd.NA
+    return logs

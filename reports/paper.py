@@ -1,0 +1,163 @@
+"""The paper's figures end to end: result files in, PNG + CSV per figure out.
+
+    from reports.paper import build_report
+    report = build_report("results/", "reports/")        # also reads train_log.jsonl files below results/
+    for item in report.made: print(item.png, item.csv, item.note)
+    for name, reason in report.missing: print(name, reason)
+
+Every figure is drawn only from what the result rows hold; a figure whose rows
+are absent is listed in ``missing`` with what would produce it. The FLOPs figure
+is analytic (rmt_bench.flops) and always drawn. ``summary.csv`` (the schema of
+docs/interfaces.md) is written beside the figures whenever there are rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from reports import plots, tables
+from reports.load import load_rows, load_train_logs
+from reports.style import format_length, save_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One drawn figure and the CSV of the numbers behind it."""
+
+    name: str
+    png: Path
+    csv: Path
+    note: str
+
+
+@dataclass
+class Report:
+    """What :func:`build_report` made and what it could not make (and why)."""
+
+    made: list[Figure] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    summary_csv: Path | None = None
+    n_rows: int = 0
+
+    def lines(self) -> list[str]:
+        """A human-readable account, one line per figure."""
+        out = [f"{self.n_rows} result rows read"]
+        if self.summary_csv:
+            out.append(f"wrote {self.summary_csv}")
+        out += [f"made    {f.png.name} (+ {f.csv.name}): {f.note}" for f in self.made]
+        out += [f"missing {name}: {reason}" for name, reason in self.missing]
+        return out
+
+
+def _span(lengths: pd.Series) -> str:
+    return f"{format_length(lengths.min())}..{format_length(lengths.max())}"
+
+
+def build_report(results: str | Path, out: str | Path, runs: str | Path | None = None) -> Report:
+    """Draw every figure the results in ``results`` support into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = load_rows(results)
+    report = Report(n_rows=len(rows))
+
+    def emit(name: str, table: pd.DataFrame, draw, note: str) -> None:  # noqa: ANN001
+        csv = save_table(table, out / f"{name}.csv")
+        png = draw(table, out / f"{name}.png")
+        report.made.append(Figure(name, png, csv, note))
+
+    if rows.empty:
+        report.missing.append(
+            ("accuracy_vs_length", f"no result rows in {results} (run rmt-bench eval)")
+        )
+    else:
+        report.summary_csv = save_table(tables.summary_table(rows), out / "summary.csv")
+        headline = tables.headline_table(rows)
+        answered = headline[headline["n"] > 0]
+        if answered.empty:
+            report.missing.append(
+                ("accuracy_vs_length", "every row is skipped; nothing was answered")
+            )
+        else:
+            note = (
+                f"{answered['task'].nunique()} task(s), {answered['model'].nunique()} model(s), "
+                f"lengths {_span(answered['length'])}"
+            )
+            emit("accuracy_vs_length", headline, plots.plot_accuracy_vs_length, note)
+
+    grid = tables.generalization_table(rows)
+    if grid.empty or grid["train_segments"].nunique() < 2:
+        report.missing.append(
+            (
+                "generalization_grid",
+                "needs RMT rows of models trained on >= 2 different "
+                "segment counts (train_segments), evaluated at several lengths",
+            )
+        )
+    else:
+        note = (
+            f"{grid['task'].nunique()} task(s), train segments {sorted(int(v) for v in grid['train_segments'].unique())}, "
+            f"eval segments {grid['segments'].min()}..{grid['segments'].max()}"
+        )
+        emit("generalization_grid", grid, plots.plot_generalization, note)
+
+    flops = tables.flops_table()
+    big = flops[flops["length"] == flops["length"].max()]
+    note = ", ".join(f"{m} x{r:.0f}" for m, r in zip(big["model"], big["ratio"], strict=True))
+    emit(
+        "flops_vs_length",
+        flops,
+        plots.plot_flops,
+        f"analytic; full/RMT at {format_length(big['length'].max())}: {note}",
+    )
+
+    efficiency = tables.efficiency_table(rows)
+    measured = efficiency[efficiency["n"] > 0] if not efficiency.empty else efficiency
+    if measured.empty:
+        report.missing.append(
+            ("efficiency_vs_length", "no answered rows of kind rmt or full-attention")
+        )
+    else:
+        kinds = sorted(measured["kind"].unique())
+        if len(kinds) < 2:
+            absent = sorted(set(tables.EFFICIENCY_KINDS) - set(kinds))
+            log.warning(
+                "efficiency figure has only %s; evaluate a %s model to compare", kinds, absent
+            )
+        emit(
+            "efficiency_vs_length",
+            efficiency,
+            plots.plot_efficiency,
+            f"kinds {', '.join(kinds)}, lengths {_span(measured['length'])}",
+        )
+
+    curriculum = tables.curriculum_table(rows)
+    if curriculum.empty:
+        report.missing.append(
+            (
+                "curriculum_ablation",
+                "needs RMT rows of the same task with curriculum "
+                "true and false (train one model with --no-curriculum and evaluate it)",
+            )
+        )
+    else:
+        emit(
+            "curriculum_ablation",
+            curriculum,
+            plots.plot_curriculum,
+            f"{curriculum['task'].nunique()} task(s), lengths {_span(curriculum['length'])}",
+        )
+
+    logs = tables.training_table(load_train_logs(runs if runs is not None else results))
+    if logs.empty:
+        report.missing.append(("training_curves", f"no train_log.jsonl below {runs or results}"))
+    else:
+        emit("training_curves", logs, plots.plot_training, f"{logs['run'].nunique()} run(s)")
+    for line in report.lines():
+        log.info(line)
+    return report

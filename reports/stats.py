@@ -1,0 +1,27 @@
+"""Binomial confidence intervals for accuracies.
+
+    low, high = wilson_interval(correct=58, n=64)     # 95% Wilson score interval, in [0, 1]
+
+The Wilson interval (Wilson 1927) stays inside [0, 1] and keeps its coverage near
+0% and 100% accuracy, where the normal ("Wald") interval collapses to a point.
+"""
+
+from __future__ import annotations
+
+import math
+
+Z_95 = 1.959963984540054  # two-sided 95% quantile of the standard normal
+
+
+def wilson_interval(correct: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval of ``correct`` successes in ``n`` trials; (nan, nan) if n == 0."""
+    if n <= 0:
+        return math.nan, math.nan
+    if not 0 <= correct <= n:
+        raise ValueError(f"correct={correct} is outside 0..{n}")
+    p = correct / n
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -1,0 +1,37 @@
+"""``rmt-bench report``: draw the paper's figures (PNG + CSV) from result files.
+
+    rmt-bench report results/ --out reports/
+    rmt-bench report results/ --out reports/ --runs runs/     # training logs from another folder
+
+Reads every result-row ``*.jsonl`` below RESULTS (and ``train_log.jsonl`` files below
+``--runs``, default RESULTS), writes ``summary.csv`` and one PNG + CSV per figure into
+``--out``, and prints what it made and what is missing (with what would produce it).
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("report")
+@click.argument("results", type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.option(
+    "--out",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the PNG figures and their CSV tables.",
+)
+@click.option(
+    "--runs",
+    default=None,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder searched for train_log.jsonl files (default: RESULTS).",
+)
+def command(results: str, out: str, runs: str | None) -> None:
+    """Draw every figure the results support; say which ones are missing and why."""
+    from reports.paper import build_report
+
+    report = build_report(results, out, runs=runs)
+    for line in report.lines():
+        click.echo(line)

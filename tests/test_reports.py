@@ -1,0 +1,227 @@
+"""reports/: every figure from a small synthetic results folder; the CSVs' numbers are checked."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reports.paper import build_report
+from reports.stats import wilson_interval
+from reports.style import format_length
+
+N = 10  # samples per (model, task, length)
+TASKS = ("memorize", "detect_memorize", "reasoning")
+
+
+def _row(
+    model,
+    kind,
+    task,
+    length,
+    index,
+    correct,
+    *,
+    skipped=False,
+    train_segments=7,
+    curriculum=True,
+    seconds=None,
+    peak=None,
+    segment_size=64,
+):
+    segments = -(-length // segment_size)
+    return {
+        "model": model, "kind": kind, "task": task, "length": length, "n_tokens": length,
+        "segments": segments, "sample_id": f"{task}-{length}-0-{index}", "index": index,
+        "prediction": None if skipped else ("kitchen" if correct else "garden"), "answer": "kitchen",
+        "correct": bool(correct) and not skipped, "skipped": skipped,
+        "seconds": None if skipped else (seconds if seconds is not None else 0.001 * segments),
+        "tokens_per_s": None if skipped else length / (seconds or 0.001 * segments),
+        "peak_memory_mb": None if skipped else (peak if peak is not None else 100.0),
+        "seed": 0, "config_hash": f"h-{model}", "train_segments": train_segments,
+        "curriculum": curriculum, "memory_tokens": 10, "segment_size": segment_size,
+    }  # fmt: skip
+
+
+def _n_correct(task: str, length: int) -> int:
+    """A known accuracy pattern: memorize 10/10 everywhere, others drop one per 4x length."""
+    if task == "memorize":
+        return N
+    return max(0, N - int(math.log(length / 512, 4)) - (task == "reasoning"))
+
+
+def write_synthetic_results(folder: Path) -> None:
+    """Headline RMT models per task, a generalization sweep, a no-curriculum model, full attention."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lengths = [512, 2048, 8192, 32768]
+    rows = []
+    for task in TASKS:
+        for length in lengths:
+            rows += [
+                _row(f"rmt-{task}", "rmt", task, length, i, i < _n_correct(task, length))
+                for i in range(N)
+            ]
+    for train_segments in (1, 2, 4):  # generalization sweep on memorize (segments = length / 64)
+        for length in (64, 128, 256, 512):
+            ok = N if length // 64 <= 2 * train_segments else N // 2
+            rows += [_row(f"rmt-memorize-s{train_segments}", "rmt", "memorize", length, i, i < ok,
+                          train_segments=train_segments) for i in range(N)]  # fmt: skip
+    for length in lengths:  # without curriculum: 3/10 on every length
+        rows += [_row("rmt-memorize-nocurr", "rmt", "memorize", length, i, i < 3, curriculum=False)
+                 for i in range(N)]  # fmt: skip
+    for length in lengths:  # full attention answers 512 only; the rest is over its position limit
+        rows += [_row("full-memorize", "full-attention", "memorize", length, i, i < 8, skipped=length > 512,
+                      train_segments=None, curriculum=None, seconds=0.5, peak=300.0) for i in range(N)]  # fmt: skip
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    (folder / "results.jsonl").write_text(
+        text + '{"model": "torn', encoding="utf-8"
+    )  # + a torn last line
+    run = folder / "runs" / "rmt-memorize"
+    run.mkdir(parents=True)
+    log = [{"step": s, "stage": 1 + s // 50, "loss": 2.0 / (1 + s), "lr": 1e-4, "grad_norm": 1.0,
+            "tokens_per_s": 1000.0, "val_accuracy": (s / 100 if s % 25 == 0 else None)}
+           for s in range(0, 101, 5)]  # fmt: skip
+    (run / "train_log.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in log), encoding="utf-8"
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    results = tmp_path_factory.mktemp("results")
+    write_synthetic_results(results)
+    out = tmp_path_factory.mktemp("reports")
+    return build_report(results, out), out
+
+
+def test_every_figure_is_made_as_png_and_csv(built) -> None:
+    report, out = built
+    names = {figure.name for figure in report.made}
+    assert names == {"accuracy_vs_length", "generalization_grid", "flops_vs_length", "efficiency_vs_length",
+                     "curriculum_ablation", "training_curves"}  # fmt: skip
+    assert report.missing == []
+    for figure in report.made:
+        assert figure.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert figure.png.stat().st_size > 10_000
+
+
+def test_accuracy_csv_values_and_wilson(built) -> None:
+    _, out = built
+    table = pd.read_csv(out / "accuracy_vs_length.csv")
+    # One model per (task, kind): the sweep (s1, s2, s4) and the no-curriculum model are left out.
+    assert sorted(table["model"].unique()) == [
+        "full-memorize",
+        "rmt-detect_memorize",
+        "rmt-memorize",
+        "rmt-reasoning",
+    ]
+    row = table[(table["model"] == "rmt-reasoning") & (table["length"] == 8192)].iloc[0]
+    assert row["n"] == N and row["correct"] == N - 2 - 1
+    assert row["accuracy"] == pytest.approx(0.7)
+    low, high = wilson_interval(7, 10)
+    assert (row["ci_low"], row["ci_high"]) == (
+        pytest.approx(low, abs=1e-6),
+        pytest.approx(high, abs=1e-6),
+    )
+    full = table[(table["model"] == "full-memorize")].set_index("length")
+    assert (
+        full.loc[512, "n"] == N
+        and full.loc[4 * 512 * 4, "n"] == 0
+        and full.loc[32768, "skipped"] == N
+    )
+
+
+def test_summary_csv_has_the_interface_schema(built) -> None:
+    _, out = built
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["model", "kind", "task", "length", "n", "accuracy", "ci_low", "ci_high",
+                                     "tokens_per_s", "peak_memory_mb"]  # fmt: skip
+    row = summary[(summary["model"] == "rmt-memorize") & (summary["length"] == 2048)].iloc[0]
+    assert row["accuracy"] == 1.0 and row["tokens_per_s"] == pytest.approx(2048 / (0.001 * 32))
+
+
+def test_generalization_grid_csv(built) -> None:
+    _, out = built
+    grid = pd.read_csv(out / "generalization_grid.csv")
+    assert set(grid["train_segments"]) == {1, 2, 4, 7}
+    one = grid[(grid["train_segments"] == 1)].set_index("segments")["accuracy"]
+    assert one[2] == 1.0 and one[8] == 0.5  # trained on 1 segment: fine up to 2, half beyond
+    assert (grid[grid["train_segments"] == 4]["accuracy"] == 1.0).all()
+    seven = grid[
+        (grid["task"] == "memorize") & (grid["train_segments"] == 7) & (grid["segments"] == 8)
+    ]
+    # The no-curriculum model (3/10, also train_segments 7) must not be mixed in: 10/10, not 13/20.
+    assert len(seven) == 1 and seven.iloc[0]["n"] == N and seven.iloc[0]["accuracy"] == 1.0
+
+
+def test_efficiency_csv(built) -> None:
+    _, out = built
+    eff = pd.read_csv(out / "efficiency_vs_length.csv").set_index(["kind", "length"])
+    assert eff.loc[("full-attention", 512), "peak_memory_mb_median"] == 300.0
+    assert (
+        eff.loc[("full-attention", 2048), "n"] == 0
+        and eff.loc[("full-attention", 2048), "skipped"] == N
+    )
+    assert eff.loc[("rmt", 2048), "seconds_median"] == pytest.approx(0.032)
+
+
+def test_curriculum_csv(built) -> None:
+    _, out = built
+    table = pd.read_csv(out / "curriculum_ablation.csv")
+    assert set(table["task"]) == {"memorize"}
+    without = table[~table["curriculum"]]
+    assert (without["accuracy"] == 0.3).all() and set(without["length"]) == {512, 2048, 8192, 32768}
+
+
+def test_flops_csv_reproduces_paper_ratio(built) -> None:
+    _, out = built
+    flops = pd.read_csv(out / "flops_vs_length.csv")
+    at_2m = flops[flops["length"] == 2**21].set_index("model")["ratio"]
+    assert round(at_2m["OPT-125M"]) == 295 and round(at_2m["OPT-175B"]) == 29
+    assert (flops[flops["length"] == 512]["ratio"] == 1.0).all()
+
+
+def test_training_csv(built) -> None:
+    _, out = built
+    logs = pd.read_csv(out / "training_curves.csv")
+    assert set(logs["run"]) == {"runs/rmt-memorize"} and len(logs) == 21
+    assert logs["val_accuracy"].dropna().tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_missing_figures_are_reported(tmp_path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    rows = [_row("rmt-memorize", "rmt", "memorize", 512, i, True) for i in range(3)]
+    (results / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = build_report(results, tmp_path / "out")
+    missing = dict(report.missing)
+    assert set(missing) == {"generalization_grid", "curriculum_ablation", "training_curves"}
+    assert {f.name for f in report.made} == {
+        "accuracy_vs_length",
+        "flops_vs_length",
+        "efficiency_vs_length",
+    }
+
+
+def test_wilson_interval_known_values() -> None:
+    low, high = wilson_interval(0, 10)
+    assert low == 0.0 and high == pytest.approx(0.27753, abs=1e-4)
+    low, high = wilson_interval(81, 100)
+    assert (low, high) == (
+        pytest.approx(0.7222, abs=1e-4),
+        pytest.approx(0.8749, abs=1e-4),
+    )  # by hand
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+
+
+def test_length_labels() -> None:
+    assert [format_length(v) for v in (512, 4096, 2**20, 2**21, 1536)] == [
+        "512",
+        "4k",
+        "1M",
+        "2M",
+        "1.5k",
+    ]
