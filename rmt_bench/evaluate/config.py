@@ -3,7 +3,7 @@
     cfg = resolve_config(EvalConfig, "eval.yaml", {"model": "ckpt/", "task": "memorize"})
     cfg = EvalConfig(model="ckpt/", task="memorize", lengths=("4k", "1M"), num_samples=8)
     lengths = cfg.length_values()          # [4096, 1048576]
-    identity = cfg.identity(model_description, dataset_identity)
+    identity = cfg.identity(model.describe(), model.tokenizer_name, source.identity())
 
 ``identity`` is the part of the configuration that decides *which* answers a
 result file holds (model, task, sample sources, seed, model options). It is
@@ -89,19 +89,7 @@ class EvalConfig:
         self.length_values()
 
     def identity(
-        self, model: dict[str, Any], tokenizer: str, dataset: dict[str, Any] | None
+        self, model: dict[str, Any], tokenizer: str, source: dict[str, Any]
     ) -> dict[str, Any]:
         """What the rows' answers depend on; its hash is the rows' ``config_hash``."""
-        return {
-            "model": model,
-            "task": self.task,
-            "tokenizer": tokenizer,
-            "source": dataset
-            if dataset is not None
-            else {
-                "facts": self.facts,
-                "noise": self.noise,
-                "seed": self.seed,
-                "depth": self.depth,
-            },
-        }
+        return {"model": model, "task": self.task, "tokenizer": tokenizer, "source": source}

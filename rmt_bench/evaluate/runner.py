@@ -156,6 +156,7 @@ def evaluate(
         model = load_answer_model(config.model, options)
     _check_labels(model, config.task, labels)
     source = open_samples(config, model.tokenizer_name)
+    refs = {length: source.refs(length, config.num_samples) for length in lengths}  # checks all
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
     digest = hash_of(identity)
     name = config.name or model_name(config.model)
@@ -173,11 +174,7 @@ def evaluate(
         for length in lengths:
             # Shard the full list, then drop finished samples: each sample's owner is
             # fixed by its position, whatever another rank has already written.
-            mine = [
-                ref
-                for ref in shard.take(source.refs(length, config.num_samples))
-                if ref.sample_id not in done
-            ]
+            mine = [ref for ref in shard.take(refs[length]) if ref.sample_id not in done]
             with LengthProgress(
                 config.task, length, total=len(mine), enabled=config.progress and shard.is_main
             ) as progress:

@@ -121,12 +121,12 @@ class GeneratedSamples:
         return sample
 
     def identity(self) -> dict[str, Any]:
+        # The same for a generated dataset of these sources: its rows are these samples.
         return {
-            "source": "generated",
             "facts": self.facts,
             "noise": self.noise,
             "seed": self.seed,
-            "depth": self.depth,
+            "depth": None if self.depth is None else str(self.depth),
         }
 
 
@@ -140,7 +140,18 @@ def open_samples(config: Any, model_tokenizer: str) -> SampleSource:
     if config.data is not None:
         from rmt_bench.evaluate.dataset import DatasetSamples
 
-        return DatasetSamples(config.data, config.task, model_tokenizer)
+        if config.seed is not None or config.depth is not None:
+            raise BenchInputError("--seed and --depth come from the --data folder; drop them")
+        source = DatasetSamples(config.data, config.task, model_tokenizer)
+        for flag, mine, theirs in (
+            ("--facts", config.facts, source.config.facts),
+            ("--noise", config.noise, source.config.noise),
+        ):
+            if mine != "builtin" and mine != theirs:
+                raise BenchInputError(
+                    f"{flag} {mine!r} differs from the --data folder's {theirs!r}"
+                )
+        return source
     seed = default_test_seed() if config.seed is None else int(config.seed)
     return GeneratedSamples(
         config.task,
