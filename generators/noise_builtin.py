@@ -107,7 +107,7 @@ PLACES = (
     "the coast",
     "Dublin",
     "the inn",
-    "the post office",
+    "the customs house",
     "the quarry",
     "the farmhouse",
     "the town hall",

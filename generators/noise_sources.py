@@ -44,7 +44,7 @@ _POOLS: dict[tuple[str, str], NoisePool] = {}
 _LOCK = threading.Lock()
 
 # Project Gutenberg header/footer markers (old and new styles).
-_PG_START = re.compile(r"^\s*\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG.*$", re.I | re.M)
+_PG_START = re.compile(r"\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG[^*]*\*{3}", re.I)
 _PG_END = re.compile(
     r"^\s*(\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG|End of (the )?Project Gutenberg)",
     re.I | re.M,
@@ -184,9 +184,9 @@ def iter_sentences(spec: str) -> Iterator[str]:
 def source_key(spec: str) -> str:
     """A digest of what a source's sentences depend on (file names, sizes, mtimes)."""
     kind, argument = parse_noise_spec(spec)
-    parts: list[Any] = [kind, FORMAT_VERSION, "split-v1"]
+    parts: list[Any] = [kind, FORMAT_VERSION, "sources-v2"]
     if kind == "builtin":
-        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v1"]
+        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v2"]
     elif kind == "hf":
         parts.append(argument)
     else:
