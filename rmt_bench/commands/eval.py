@@ -26,7 +26,7 @@ MODEL_HELP = (
     help="Comma-separated lengths in tokens; k = 1024, M = 1024**2 (4k = 4096, 1M = 1048576).",
 )
 @click.option("--num-samples", type=int, help="Samples per length (default 64).")
-@click.option("--out", type=click.Path(file_okay=False), help="Results folder (default results/).")
+@click.option("--out", help="Results folder (default results/).")
 @click.option("--name", help="Name of the result file (default: the model folder's name).")
 @click.option("--data", type=click.Path(), help="A dataset folder from `rmt-bench generate`.")
 @click.option("--batch-size", type=int, help="Samples per predict call (default 1).")
