@@ -93,21 +93,22 @@ def headline_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Accuracy by length for the headline figure: one model per (task, kind).
 
     Like the paper (its 7-segment checkpoints), each task shows its main model: the one
-    evaluated at the most lengths, then curriculum-trained before not, then the most
-    training segments, then by name. Sweeps and ablations have their own figures.
+    evaluated at the longest input, then at the most lengths, then curriculum-trained
+    before not, then the most training segments, then by name. Sweeps and ablations have their own figures.
     """
     table = accuracy_table(rows)
     if table.empty:
         return table
     per_model = rows.groupby(["task", "kind", "model"], dropna=False).agg(
+        longest=("length", "max"),
         lengths=("length", "nunique"),
         curriculum=("curriculum", lambda s: 0 if (s == False).any() else 1),  # noqa: E712
         train_segments=("train_segments", lambda s: pd.to_numeric(s, errors="coerce").max()),
     )
     per_model = per_model.reset_index().fillna({"train_segments": -1})
     per_model = per_model.sort_values(
-        ["task", "kind", "lengths", "curriculum", "train_segments", "model"],
-        ascending=[True, True, False, False, False, True],
+        ["task", "kind", "longest", "lengths", "curriculum", "train_segments", "model"],
+        ascending=[True, True, False, False, False, False, True],
     )
     keep = per_model.groupby(["task", "kind"], dropna=False).head(1)
     if len(keep) < len(per_model):
@@ -126,7 +127,8 @@ def _has_value(series: pd.Series) -> pd.Series:
 def generalization_table(rows: pd.DataFrame) -> pd.DataFrame:
     """RMT accuracy per task x train_segments x eval segments, for tasks trained at >= 2 lengths.
 
-    Curriculum-trained models only, when there are any (the ablation has its own figure).
+    Curriculum-trained models only, when there are any (the ablation has its own figure);
+    a sample answered by two models of the same training length counts once.
     """
     columns = [
         "task",
@@ -153,6 +155,9 @@ def generalization_table(rows: pd.DataFrame) -> pd.DataFrame:
         train_segments=part["train_segments"].astype("int64"),
         segments=part["segments"].astype("int64"),
     )
+    # Two checkpoints of the same training length (a run's final model is a copy of its last
+    # stage) answer the same test samples: count each sample once per cell.
+    part = part.drop_duplicates(subset=["task", "train_segments", "length", "sample_id"])
     sweep = part.groupby("task")["train_segments"].nunique()
     part = part[part["task"].isin(sweep[sweep >= 2].index)]  # a grid needs >= 2 training lengths
     if part.empty:

@@ -69,6 +69,8 @@ def write_synthetic_results(folder: Path) -> None:
             ok = N if length // 64 <= 2 * train_segments else N // 2
             rows += [_row(f"rmt-memorize-s{train_segments}", "rmt", "memorize", length, i, i < ok,
                           train_segments=train_segments) for i in range(N)]  # fmt: skip
+    for length in (512,):  # a copy of rmt-memorize (a final model = its last stage): same samples
+        rows += [_row("rmt-memorize-copy", "rmt", "memorize", length, i, i < 9) for i in range(N)]
     for length in lengths:  # without curriculum: 3/10 on every length
         rows += [_row("rmt-memorize-nocurr", "rmt", "memorize", length, i, i < 3, curriculum=False)
                  for i in range(N)]  # fmt: skip
@@ -153,7 +155,10 @@ def test_generalization_grid_csv(built) -> None:
     seven = grid[
         (grid["task"] == "memorize") & (grid["train_segments"] == 7) & (grid["segments"] == 8)
     ]
-    # The no-curriculum model (3/10, also train_segments 7) must not be mixed in: 10/10, not 13/20.
+    # The no-curriculum model (3/10, also train_segments 7) must not be mixed in: 10/10, not 13/20;
+    # the copy's answers to the same samples at 512 tokens are not counted twice (n stays 10).
+    copy = grid[(grid["task"] == "memorize") & (grid["train_segments"] == 7) & (grid["length"] == 512)]
+    assert copy.iloc[0]["n"] == N
     assert len(seven) == 1 and seven.iloc[0]["n"] == N and seven.iloc[0]["accuracy"] == 1.0
 
 

@@ -1,0 +1,116 @@
+"""``rmt-bench figures``: the paper's pipeline end to end (train, evaluate, report), resumable.
+
+    rmt-bench figures --preset cpu --work figures_run --budget-minutes 120
+    rmt-bench figures --preset paper --work /data/figures --report-out reports/
+    rmt-bench figures --preset cpu --tasks memorize --max-segments 64 --set steps_per_stage=50
+
+Re-running the same command resumes: finished steps are skipped, interrupted ones
+continue. ``--budget-minutes`` bounds the evaluation time (training always finishes).
+See ``rmt_bench.pipeline`` for the steps and the work folder's layout.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from generators.errors import BenchInputError
+
+
+def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs (VALUE read as JSON when it parses, else as a string)."""
+    out: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BenchInputError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip().replace("-", "_")] = json.loads(value)
+        except ValueError:
+            out[key.strip().replace("-", "_")] = value
+    return out
+
+
+@click.command("figures")
+@click.option(
+    "--preset",
+    type=click.Choice(["cpu", "paper"]),
+    default="cpu",
+    show_default=True,
+    help="cpu: cpu-tiny training, 512..1M tokens; paper: the paper's recipe, 4k..2M tokens.",
+)
+@click.option(
+    "--work",
+    default="figures_run",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Work folder: runs/, results/, reports/, pipeline_state.json.",
+)
+@click.option(
+    "--report-out",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where the figures go (default WORK/reports).",
+)
+@click.option(
+    "--tasks", default=",".join(("memorize", "detect_memorize", "reasoning")), show_default=True
+)
+@click.option(
+    "--budget-minutes", type=float, default=None, help="Evaluation time budget (preset default)."
+)
+@click.option(
+    "--num-samples", type=int, default=None, help="Test samples per length (preset default)."
+)
+@click.option("--max-segments", type=int, default=None, help="Evaluate up to this many segments.")
+@click.option("--no-ablation", is_flag=True, help="Skip the no-curriculum model.")
+@click.option("--no-full-attention", is_flag=True, help="Skip the full-attention baseline.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Training option on top of the preset (e.g. steps_per_stage=50); repeatable.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+def command(
+    preset: str,
+    work: str,
+    report_out: str | None,
+    tasks: str,
+    budget_minutes: float | None,
+    num_samples: int | None,
+    max_segments: int | None,
+    no_ablation: bool,
+    no_full_attention: bool,
+    sets: tuple[str, ...],
+    no_progress: bool,
+) -> None:
+    """Train each task, evaluate at growing lengths within a budget, draw the report."""
+    from rmt_bench.pipeline import PRESETS, PipelineConfig, run_pipeline
+
+    segments = None
+    if max_segments is not None:
+        segments = tuple(s for s in PRESETS[preset]["segments"] if s <= max_segments)
+        if not segments:
+            raise BenchInputError(f"--max-segments {max_segments} is below the smallest length")
+    config = PipelineConfig(
+        preset=preset,
+        work=work,
+        report_out=report_out,
+        tasks=tuple(t.strip() for t in tasks.split(",") if t.strip()),
+        budget_minutes=budget_minutes,
+        num_samples=num_samples,
+        segments=segments,
+        ablation=not no_ablation,
+        full_attention=not no_full_attention,
+        train_overrides=_parse_set(sets),
+        progress=not no_progress,
+    )
+
+    def show(step, summary) -> None:  # noqa: ANN001
+        done = sum(1 for s in summary.steps if s.status != "pending")
+        click.echo(f"[{done}/{len(summary.steps)}] {step.status:<11} {step.name}", err=True)
+
+    summary = run_pipeline(config, on_step=show)
+    click.echo(summary.text())

@@ -1,0 +1,397 @@
+"""The paper's figures end to end: train each task, evaluate at growing lengths, draw the report.
+
+    from rmt_bench.pipeline import PipelineConfig, run_pipeline
+    summary = run_pipeline(PipelineConfig(preset="cpu", work="figures_run", budget_minutes=120))
+    print(summary.text())
+
+    rmt-bench figures --preset cpu --work figures_run --budget-minutes 120
+
+Work folder layout (everything resumable, nothing ever recomputed once complete)::
+
+    WORK/runs/<model>/        training runs (rmt_bench.train; DIR/ is the final model,
+                              DIR/stage-K/ the best checkpoint after K curriculum stages)
+    WORK/results/             result rows (rmt_bench.evaluate), one JSONL per model and task
+    WORK/reports/             figures + CSVs (reports.paper), or --report-out
+    WORK/pipeline_state.json  finished steps and their wall time
+    WORK/progress.txt         the progress summary, rewritten after every step
+
+Steps, in order of priority (the evaluation budget cuts from the end of the list):
+
+1. train: each task with the preset's recipe (curriculum), then the ablations: one task
+   without curriculum, one task with the full-attention baseline.
+2. eval, short lengths: every task's final model at ``segments x segment_size`` tokens.
+3. eval, generalization grid: every curriculum stage's checkpoint at the grid's segment
+   counts; the no-curriculum model and the full-attention baseline at the same lengths.
+4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
+   tasks at one length before the next, while the evaluation budget lasts.
+5. report: ``reports.paper.build_report`` over WORK/results and WORK/runs.
+
+Samples are generated on the fly by the training and evaluation code (each sample is
+a pure function of task, seed, index and length), so there is no separate generate
+step: the test samples of every model at a length are the same samples.
+
+A step is skipped when its output is complete: a training run whose final model exists
+(``config.json`` and weights in its folder), an evaluation whose rows file holds
+``num_samples`` rows at that length. An interrupted step is resumed by the train/eval
+code itself. Training is never cut by the budget; evaluation steps are skipped once
+their estimated time (from the measured seconds per token of the same model kind)
+would exceed what is left of ``budget_minutes``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generators.atomic import atomic_write_text
+from generators.errors import BenchInputError
+
+log = logging.getLogger(__name__)
+
+TASKS = ("memorize", "detect_memorize", "reasoning")
+
+# What each --preset runs. Lengths are segment counts x the recipe's segment size.
+PRESETS: dict[str, dict[str, Any]] = {
+    "cpu": {
+        "train_preset": "cpu-tiny",
+        "segments": tuple(2**k for k in range(3, 15)),  # 8 .. 16384 segments of 64 = 512 .. 1M
+        "short_segments": 64,  # up to 4k tokens before the grid
+        "grid_segments": (1, 2, 4, 8, 16, 32),
+        "num_samples": 32,
+        "budget_minutes": 120.0,
+        "ablation": {"task": "memorize", "segments": 4},
+        "full_attention": {"task": "memorize", "curriculum": "1,2,4,7"},
+    },
+    "paper": {
+        "train_preset": "paper",
+        "segments": tuple(2**k for k in range(3, 13)),  # 8 .. 4096 segments of 499 = 4k .. 2M
+        "short_segments": 64,
+        "grid_segments": (1, 2, 4, 8, 16, 32, 64),
+        "num_samples": 256,
+        "budget_minutes": 24 * 60.0,
+        "ablation": {"task": "memorize", "segments": 7},
+        "full_attention": {"task": "memorize", "curriculum": "1"},
+    },
+}
+
+
+@dataclass
+class PipelineConfig:
+    """What ``rmt-bench figures`` runs; unset fields come from ``PRESETS[preset]``."""
+
+    preset: str = "cpu"
+    work: str = "figures_run"
+    report_out: str | None = None  # default WORK/reports
+    tasks: tuple[str, ...] = TASKS
+    budget_minutes: float | None = None
+    num_samples: int | None = None
+    segments: tuple[int, ...] | None = None
+    short_segments: int | None = None
+    grid_segments: tuple[int, ...] | None = None
+    ablation: bool = True
+    full_attention: bool = True
+    train_overrides: dict[str, Any] = field(default_factory=dict)  # on top of the train preset
+    progress: bool = True
+
+    def resolved(self) -> PipelineConfig:
+        """A copy with every preset-dependent field filled in."""
+        if self.preset not in PRESETS:
+            raise BenchInputError(
+                f"unknown --preset {self.preset!r}; choose from {', '.join(PRESETS)}"
+            )
+        base = PRESETS[self.preset]
+        values = {
+            name: base[name] if getattr(self, name) is None else getattr(self, name)
+            for name in (
+                "budget_minutes",
+                "num_samples",
+                "segments",
+                "short_segments",
+                "grid_segments",
+            )
+        }
+        unknown = [task for task in self.tasks if task not in TASKS]
+        if unknown:
+            raise BenchInputError(f"unknown task(s) {unknown}; choose from {', '.join(TASKS)}")
+        if values["num_samples"] < 1 or values["budget_minutes"] < 0:
+            raise BenchInputError("--num-samples must be >= 1 and --budget-minutes >= 0")
+        return dataclasses.replace(self, **values)
+
+
+@dataclass
+class Step:
+    """One unit of work: ``done()`` says whether its output is complete, ``run()`` makes it."""
+
+    name: str
+    phase: str  # train | eval | report
+    done: Callable[[], bool]
+    run: Callable[[], None]
+    estimate: Callable[[], float | None] = lambda: None  # seconds, for eval steps
+    status: str = "pending"  # done | skipped (complete) | over budget | failed
+    seconds: float = 0.0
+
+
+@dataclass
+class PipelineSummary:
+    """How each step went, for the progress summary."""
+
+    steps: list[Step]
+    eval_seconds: float
+    budget_seconds: float
+    total_seconds: float
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for step in self.steps:
+            out[step.status] = out.get(step.status, 0) + 1
+        return out
+
+    def text(self) -> str:
+        lines = [f"{'step':<58} {'status':<12} {'minutes':>8}"]
+        for step in self.steps:
+            lines.append(f"{step.name:<58} {step.status:<12} {step.seconds / 60:>8.1f}")
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
+        lines.append(
+            f"{counts}; evaluation {self.eval_seconds / 60:.1f} of {self.budget_seconds / 60:.0f} budget "
+            f"minutes; this session {self.total_seconds / 60:.1f} minutes"
+        )
+        return "\n".join(lines)
+
+
+def _count_rows(path: Path, length: int) -> int:
+    """Complete rows at ``length`` in a rows file (a torn last line does not count)."""
+    if not path.is_file():
+        return 0
+    count = 0
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n") or not line.strip():
+                continue
+            try:
+                if int(json.loads(line).get("length", -1)) == length:
+                    count += 1
+            except (ValueError, AttributeError):
+                continue
+    return count
+
+
+def _seconds_per_token(results: Path, kind: str) -> float | None:
+    """Measured evaluation seconds per input token of one model kind (None before any row)."""
+    seconds = tokens = 0.0
+    for path in results.glob("*.jsonl"):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.endswith("\n"):
+                    continue
+                row = json.loads(line)
+                if row.get("kind") == kind and not row.get("skipped") and row.get("seconds"):
+                    seconds += float(row["seconds"])
+                    tokens += float(row["n_tokens"])
+    return seconds / tokens if tokens else None
+
+
+class Pipeline:
+    """Builds the step list of a resolved config and runs it (see the module docstring)."""
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config.resolved()
+        self.work = Path(self.config.work)
+        self.runs = self.work / "runs"
+        self.results = self.work / "results"
+        self.report_out = Path(self.config.report_out or self.work / "reports")
+        self.state_path = self.work / "pipeline_state.json"
+        self.state: dict[str, Any] = self._read_state()
+        self.preset = PRESETS[self.config.preset]
+
+    # ------------------------------------------------------------------ state
+    def _read_state(self) -> dict[str, Any]:
+        if not self.state_path.is_file():
+            return {"steps": {}}
+        try:
+            return json.loads(self.state_path.read_text(encoding="utf-8"))
+        except ValueError:
+            raise BenchInputError(
+                f"{self.state_path} is corrupt; move it away to start over"
+            ) from None
+
+    def _save_state(self) -> None:
+        atomic_write_text(self.state_path, json.dumps(self.state, indent=2, sort_keys=True) + "\n")
+
+    # ------------------------------------------------------------------ train
+    def _train_config(self, task: str, extra: dict[str, Any]) -> Any:
+        from rmt_bench.train import resolve_train_config
+
+        overrides = {
+            "preset": self.preset["train_preset"],
+            "task": task,
+            **self.config.train_overrides,
+        }
+        return resolve_train_config(None, {**overrides, **extra})
+
+    @staticmethod
+    def _trained(folder: Path) -> bool:
+        return (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
+
+    def _train_step(self, name: str, task: str, extra: dict[str, Any]) -> Step:
+        folder = self.runs / name
+
+        def run() -> None:
+            from rmt_bench.train import train
+
+            cfg = self._train_config(task, extra)
+            resume = (folder / "train_config.json").is_file()
+            train(cfg, folder, resume=resume, progress=self.config.progress)
+
+        return Step(f"train {name}", "train", lambda: self._trained(folder), run)
+
+    def segment_size(self) -> int:
+        return int(self._train_config(self.config.tasks[0], {}).segment_size)
+
+    # ------------------------------------------------------------------- eval
+    def _eval_step(self, name: str, model_dir: Path, task: str, length: int, kind: str) -> Step:
+        rows_path = self.results / f"{name}.{task}.jsonl"
+        n = self.config.num_samples
+
+        def run() -> None:
+            from rmt_bench.evaluate import EvalConfig, evaluate
+
+            evaluate(
+                EvalConfig(
+                    model=str(model_dir),
+                    task=task,
+                    lengths=(length,),
+                    num_samples=n,
+                    out=str(self.results),
+                    name=name,
+                    progress=self.config.progress,
+                )  # fmt: skip
+            )
+
+        def estimate() -> float | None:
+            per_token = _seconds_per_token(self.results, kind)
+            left = n - _count_rows(rows_path, length)
+            return None if per_token is None else per_token * length * left
+
+        label = f"eval {name} {task} @ {length:,} tokens"
+        return Step(label, "eval", lambda: _count_rows(rows_path, length) >= n, run, estimate)
+
+    # ------------------------------------------------------------------ steps
+    def steps(self) -> list[Step]:
+        cfg = self.config
+        size = self.segment_size()
+        lengths = [s * size for s in cfg.segments]
+        short = [n for n in lengths if n <= cfg.short_segments * size]
+        long = [n for n in lengths if n > cfg.short_segments * size]
+        grid = [s * size for s in cfg.grid_segments]
+        ablation = self.preset["ablation"] if cfg.ablation else None
+        full = self.preset["full_attention"] if cfg.full_attention else None
+
+        steps = [self._train_step(f"rmt-{task}", task, {}) for task in cfg.tasks]
+        if ablation and ablation["task"] in cfg.tasks:
+            # The ablation trains on the curriculum's stages up to `segments` (one stage on the
+            # largest, with all of their step budget), so it pairs with that stage's checkpoint.
+            main = self._train_config(ablation["task"], {}).curriculum
+            stages = [s for s in main if s <= ablation["segments"]] or [main[0]]
+            extra = {"no_curriculum": True, "curriculum": ",".join(map(str, stages))}
+            steps.append(
+                self._train_step(f"rmt-{ablation['task']}-nocurriculum", ablation["task"], extra)
+            )
+        if full and full["task"] in cfg.tasks:
+            extra = {"model_kind": "full-attention", "curriculum": full["curriculum"]}
+            steps.append(self._train_step(f"full-attention-{full['task']}", full["task"], extra))
+
+        for length in short:
+            steps += [
+                self._eval_step(f"rmt-{t}", self.runs / f"rmt-{t}", t, length, "rmt")
+                for t in cfg.tasks
+            ]
+        steps += self._grid_steps(grid, ablation, full)
+        for length in long:
+            steps += [
+                self._eval_step(f"rmt-{t}", self.runs / f"rmt-{t}", t, length, "rmt")
+                for t in cfg.tasks
+            ]
+        steps.append(Step("report", "report", lambda: False, self._report))
+        return steps
+
+    def _grid_steps(self, grid: list[int], ablation: dict | None, full: dict | None) -> list[Step]:
+        cfg = self.config
+        steps = []
+        for task in cfg.tasks:
+            stages = self._train_config(task, {}).stage_segments
+            for index in range(1, len(stages) + 1):
+                stage_dir = self.runs / f"rmt-{task}" / f"stage-{index}"
+                for length in grid:
+                    steps.append(
+                        self._eval_step(f"rmt-{task}-stage{index}", stage_dir, task, length, "rmt")
+                    )
+        if ablation and ablation["task"] in cfg.tasks:
+            name = f"rmt-{ablation['task']}-nocurriculum"
+            steps += [
+                self._eval_step(name, self.runs / name, ablation["task"], n, "rmt") for n in grid
+            ]
+        if full and full["task"] in cfg.tasks:
+            name = f"full-attention-{full['task']}"
+            steps += [
+                self._eval_step(name, self.runs / name, full["task"], n, "full-attention")
+                for n in grid
+            ]
+        return steps
+
+    def _report(self) -> None:
+        from reports.paper import build_report
+
+        report = build_report(self.results, self.report_out, runs=self.runs)
+        for line in report.lines():
+            log.info("report: %s", line)
+
+    # -------------------------------------------------------------------- run
+    def run(
+        self, on_step: Callable[[Step, PipelineSummary], None] | None = None
+    ) -> PipelineSummary:
+        steps = self.steps()
+        budget = 60.0 * float(self.config.budget_minutes)
+        eval_spent = float(self.state.get("eval_seconds", 0.0))
+        start = time.perf_counter()
+        for number, step in enumerate(steps, start=1):
+            if step.phase != "report" and step.done():
+                step.status = "skipped"
+                step.seconds = float(self.state["steps"].get(step.name, {}).get("seconds", 0.0))
+            elif step.phase == "eval" and not self._within_budget(step, budget - eval_spent):
+                step.status = "over budget"
+            else:
+                log.info("[%d/%d] %s", number, len(steps), step.name)
+                began = time.perf_counter()
+                step.run()
+                step.seconds = time.perf_counter() - began
+                step.status = "done"
+                if step.phase == "eval":
+                    eval_spent += step.seconds
+                    self.state["eval_seconds"] = eval_spent
+                self.state["steps"][step.name] = {"status": "done", "seconds": step.seconds}
+                self._save_state()
+            summary = PipelineSummary(steps, eval_spent, budget, time.perf_counter() - start)
+            atomic_write_text(self.work / "progress.txt", summary.text() + "\n")
+            if on_step is not None:
+                on_step(step, summary)
+        return PipelineSummary(steps, eval_spent, budget, time.perf_counter() - start)
+
+    @staticmethod
+    def _within_budget(step: Step, left: float) -> bool:
+        if left <= 0:
+            return False
+        estimate = step.estimate()
+        return estimate is None or estimate <= left
+
+
+def run_pipeline(
+    config: PipelineConfig, on_step: Callable[[Step, PipelineSummary], None] | None = None
+) -> PipelineSummary:
+    """Run (or resume) the whole pipeline; return the per-step summary."""
+    return Pipeline(config).run(on_step)

@@ -1,0 +1,137 @@
+"""rmt-bench figures / rmt_bench.pipeline: step order, resume, skip-when-complete, budget."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rmt_bench.pipeline import Pipeline, PipelineConfig, Step
+
+TINY_TRAIN = {
+    "backbone": "tiny-bert",
+    "segment_size": 16,
+    "memory_tokens": 2,
+    "curriculum": "1,2",
+    "steps_per_stage": 1,
+    "val_samples": 2,
+    "val_every": 1,
+    "batch_size": 2,
+    "checkpoint_every": 1,
+    "log_every": 1,
+    "prefetch": 0,
+}
+
+
+def _tiny(work: Path, **changes) -> PipelineConfig:
+    values = dict(
+        preset="cpu", work=str(work), tasks=("memorize",), num_samples=1, segments=(1, 2),
+        short_segments=1, grid_segments=(1,), ablation=False, full_attention=False,
+        train_overrides=TINY_TRAIN, progress=False, budget_minutes=60.0,
+    )  # fmt: skip
+    values.update(changes)
+    return PipelineConfig(**values)
+
+
+def test_step_plan_orders_train_short_grid_long_report(tmp_path) -> None:
+    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=2, grid_segments=(1, 2), ablation=True,
+                   full_attention=True)  # fmt: skip
+    names = [step.name for step in Pipeline(config).steps()]
+    assert names[:3] == [
+        "train rmt-memorize",
+        "train rmt-memorize-nocurriculum",
+        "train full-attention-memorize",
+    ]
+    assert names[3:5] == [
+        "eval rmt-memorize memorize @ 16 tokens",
+        "eval rmt-memorize memorize @ 32 tokens",
+    ]
+    grid = [n for n in names if "stage" in n]  # 2 stages x 2 grid lengths
+    assert grid == [
+        f"eval rmt-memorize-stage{k} memorize @ {n} tokens" for k in (1, 2) for n in (16, 32)
+    ]
+    assert names[-2:] == ["eval rmt-memorize memorize @ 64 tokens", "report"]
+    assert "eval full-attention-memorize memorize @ 32 tokens" in names
+
+
+def test_budget_and_resume_logic_with_fake_steps(tmp_path, monkeypatch) -> None:
+    ran: list[str] = []
+    outputs: set[str] = set()
+
+    def fake(name: str, phase: str, estimate: float | None = None) -> Step:
+        def run() -> None:
+            ran.append(name)
+            outputs.add(name)
+
+        return Step(name, phase, lambda: name in outputs, run, lambda: estimate)
+
+    def steps(self):  # noqa: ANN001
+        return [fake("train a", "train"), fake("eval cheap", "eval", 1.0), fake("eval huge", "eval", 1e9),
+                fake("eval later", "eval", None), fake("report", "report")]  # fmt: skip
+
+    monkeypatch.setattr(Pipeline, "steps", steps)
+    first = Pipeline(_tiny(tmp_path, budget_minutes=1.0)).run()
+    assert [s.status for s in first.steps] == ["done", "done", "over budget", "done", "done"]
+    assert ran == ["train a", "eval cheap", "eval later", "report"]
+    state = json.loads((tmp_path / "pipeline_state.json").read_text())
+    assert set(state["steps"]) == {"train a", "eval cheap", "eval later", "report"}
+    assert "over budget" in (tmp_path / "progress.txt").read_text()
+    ran.clear()
+    second = Pipeline(_tiny(tmp_path, budget_minutes=1.0)).run()
+    assert [s.status for s in second.steps] == [
+        "skipped",
+        "skipped",
+        "over budget",
+        "skipped",
+        "done",
+    ]
+    assert ran == ["report"]  # the report is always redrawn; complete steps never rerun
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.slow
+def test_tiny_pipeline_end_to_end_resumes_after_interrupt(tmp_path) -> None:
+    """Real training + evaluation + report on a 2-layer model; interrupted, then resumed."""
+    pytest.importorskip("torch")
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_eval(step: Step, summary) -> None:  # noqa: ANN001
+        if step.phase == "eval" and step.status == "done":
+            raise Stop
+
+    with pytest.raises(Stop):
+        Pipeline(_tiny(tmp_path)).run(on_step=stop_after_first_eval)
+    rows_file = tmp_path / "results" / "rmt-memorize.memorize.jsonl"
+    assert [r["length"] for r in _rows(rows_file)] == [16]
+    assert (tmp_path / "runs" / "rmt-memorize" / "stage-2").is_dir()
+
+    summary = Pipeline(_tiny(tmp_path)).run()
+    status = {step.name: step.status for step in summary.steps}
+    assert status["train rmt-memorize"] == "skipped"
+    assert status["eval rmt-memorize memorize @ 16 tokens"] == "skipped"
+    assert status["eval rmt-memorize memorize @ 32 tokens"] == "done"
+    assert status["eval rmt-memorize-stage1 memorize @ 16 tokens"] == "done"
+    rows = _rows(rows_file)
+    assert sorted(r["length"] for r in rows) == [16, 32]  # nothing evaluated twice
+    assert {
+        r["train_segments"]
+        for r in _rows(tmp_path / "results" / "rmt-memorize-stage1.memorize.jsonl")
+    } == {1}
+    reports = tmp_path / "reports"
+    for name in ("accuracy_vs_length", "generalization_grid", "flops_vs_length", "training_curves"):
+        assert (reports / f"{name}.png").is_file() and (reports / f"{name}.csv").is_file()
+    grid = pd.read_csv(reports / "generalization_grid.csv")
+    # stage 1 at 1 segment; 2 segments (stage 2 and the final model, its copy) at 1 and 2 segments,
+    # each sample counted once.
+    cells = list(zip(grid["train_segments"], grid["segments"], grid["n"], strict=True))
+    assert cells == [(1, 1, 1), (2, 1, 1), (2, 2, 1)]
+
+    again = Pipeline(_tiny(tmp_path)).run()
+    assert {s.status for s in again.steps if s.name != "report"} == {"skipped"}
