@@ -46,11 +46,21 @@ class MemoryCell(nn.Module):
         std = float(embeddings.weight.detach().float().std())
         init = torch.randn(memory_tokens, hidden, generator=generator) * std
         self.memory = nn.Parameter(init.to(embeddings.weight.dtype))
+        # Plain (unregistered) references, looked up once: the per-segment loop
+        # should not pay nn.Module/peft attribute resolution. Both stay valid
+        # under .to() and LoRA injection (in place); they belong to ``backbone``.
+        self.__dict__["_body"] = transformer_body(backbone)
+        self.__dict__["_embeddings"] = embeddings
 
     @property
     def body(self) -> Any:
         """The transformer returning ``last_hidden_state`` (no LM head)."""
-        return transformer_body(self.backbone)
+        return self.__dict__["_body"]
+
+    @property
+    def embeddings(self) -> Any:
+        """The backbone's input embedding table."""
+        return self.__dict__["_embeddings"]
 
     def initial_memory(self, batch_size: int) -> torch.Tensor:
         """(B, m, H) copies of the learned initial memory."""
@@ -58,7 +68,7 @@ class MemoryCell(nn.Module):
 
     def hidden_states(self, memory: torch.Tensor | None, step: StepInputs, **kwargs: Any) -> Any:
         """The backbone output for one step (``last_hidden_state`` (A, T, H), maybe a cache)."""
-        embeds = step.embed(self.backbone.get_input_embeddings(), memory)
+        embeds = step.embed(self.embeddings, memory)
         kwargs.setdefault("use_cache", False)  # decoders would build a KV cache per step
         return self.body(
             inputs_embeds=embeds,

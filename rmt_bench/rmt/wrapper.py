@@ -187,7 +187,7 @@ class RMT(nn.Module):
             input_ids = list(input_ids)
         if len(input_ids) == 0:
             raise BenchInputError("input_ids is empty")
-        vocab = self.cell.backbone.get_input_embeddings().num_embeddings
+        vocab = self.cell.embeddings.num_embeddings
         prepared = []
         for ids in input_ids:
             ids = torch.as_tensor(ids)
@@ -347,7 +347,7 @@ class RMT(nn.Module):
         budget = max_new_tokens or self.answers.max_tokens
         budget = min(budget, self.config.max_answer_tokens)
         memory, last = self.stream_memory(input_ids)
-        embeddings = self.cell.backbone.get_input_embeddings()
+        embeddings = self.cell.embeddings
         eos = self.tokenizer.eos_token_id
         outputs: list[list[int]] = []
         for row, segment in enumerate(last):

@@ -1,0 +1,214 @@
+"""RMT forward throughput and peak RSS against the plain backbone, up to 2M tokens.
+
+    python benchmarks/bench_rmt_forward.py --quick          # minutes: 16/64 segments, 256 streamed
+    python benchmarks/bench_rmt_forward.py                  # 16/64/256/1024 x batch 1,4; 4096 streamed
+    python benchmarks/bench_rmt_forward.py --segments 16,256 --batches 2 --threads 2
+
+Every configuration runs in its own subprocess (same start-up, so peak RSS is
+comparable between rows). In that process the plain backbone (the same
+512-token layout, ``[CLS] ... [SEP]``) and the RMT (m = 10, segments of 499
+task tokens, streaming under ``torch.inference_mode``) are timed alternately,
+``--repeats`` times; medians are reported. One JSON line per measurement:
+
+    {"bench": "rmt_forward", "segments": 64, "batch": 1, "rmt_tokens_per_s": ...,
+     "plain_tokens_per_s": ..., "ratio": ..., "peak_rss_mb": ..., "working_rss_mb": ...}
+
+``ratio`` = plain seconds per 512-token forward / RMT seconds per segment step
+(same positions per forward; RMT tokens/s counts only the 499 task tokens).
+``working_rss_mb`` = peak RSS during the RMT run minus the RSS just before it
+(model and input ids already resident). The ``rmt_stream`` row streams one
+long sample (4096 segments = 2,043,904 tokens) after a 16-segment run in the
+same process and reports the growth of the peak between the two. A final
+``rmt_forward_summary`` line gives, per batch size, the spread of peak RSS
+across segment counts (target: within 5 %) and the minimum ratio (target >= 0.95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from rmt_bench.profiling import MemoryWatch, current_rss_mb, emit_json_line
+
+MEMORY_TOKENS = 10
+
+
+def _model_and_inputs(backbone: str, segments: int, batch: int, seed: int):
+    import torch
+
+    from rmt_bench.rmt import RMT, RMTConfig
+
+    model = RMT(RMTConfig(backbone=backbone, memory_tokens=MEMORY_TOKENS)).eval()
+    generator = torch.Generator().manual_seed(seed)
+    vocab = model.cell.backbone.get_input_embeddings().num_embeddings
+    n_tokens = segments * model.segment_size
+    ids = [torch.randint(1000, vocab, (n_tokens,), generator=generator) for _ in range(batch)]
+    tok = model.tokenizer
+    # the plain backbone's input: the same 512 positions, [CLS] tokens [SEP]
+    body = torch.randint(1000, vocab, (batch, model.max_positions - 2), generator=generator)
+    cls = torch.full((batch, 1), tok.cls_token_id)
+    sep = torch.full((batch, 1), tok.sep_token_id)
+    plain_ids = torch.cat([cls, body, sep], dim=1)
+    return model, ids, plain_ids
+
+
+def _time_plain(model, plain_ids, passes: int) -> float:
+    """Median seconds of one plain backbone forward over (batch, 512)."""
+    import torch
+
+    times = []
+    with torch.inference_mode():
+        for _ in range(passes):
+            start = time.perf_counter()
+            model.cell.backbone(input_ids=plain_ids)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def worker(spec: dict) -> dict:
+    """Measure one configuration in this process; return the JSON row."""
+    import torch
+
+    torch.set_num_threads(spec["threads"])
+    segments, batch, repeats = spec["segments"], spec["batch"], spec["repeats"]
+    model, ids, plain_ids = _model_and_inputs(spec["backbone"], segments, batch, spec["seed"])
+    seg = model.segment_size
+    # warm-up: one plain forward and a 2-segment RMT run
+    _time_plain(model, plain_ids, 1)
+    model.stream_logits([x[: 2 * seg] for x in ids])
+    plain_step, rmt_step, peaks, working = [], [], [], []
+    for _ in range(repeats):
+        plain_step.append(_time_plain(model, plain_ids, spec["plain_passes"]))
+        before = current_rss_mb()
+        with MemoryWatch() as watch:
+            model.stream_logits(ids)
+        rmt_step.append(watch.seconds / segments)
+        peaks.append(watch.peak_rss_mb)
+        working.append(watch.peak_rss_mb - before)
+    plain_s, rmt_s = statistics.median(plain_step), statistics.median(rmt_step)
+    return {
+        "bench": "rmt_forward",
+        "backbone": spec["backbone"],
+        "segments": segments,
+        "batch": batch,
+        "segment_size": seg,
+        "tokens": segments * seg * batch,
+        "threads": spec["threads"],
+        "repeats": repeats,
+        "rmt_seconds_per_segment": rmt_s,
+        "plain_seconds_per_forward": plain_s,
+        "rmt_tokens_per_s": batch * seg / rmt_s,
+        "rmt_positions_per_s": batch * model.max_positions / rmt_s,
+        "plain_tokens_per_s": batch * model.max_positions / plain_s,
+        "ratio": plain_s / rmt_s,
+        "peak_rss_mb": statistics.median(peaks),
+        "working_rss_mb": statistics.median(working),
+    }
+
+
+def stream_worker(spec: dict) -> dict:
+    """A 16-segment run, then one long sample streamed, in the same process: growth of the peak."""
+    import torch
+
+    torch.set_num_threads(spec["threads"])
+    model, ids, _ = _model_and_inputs(spec["backbone"], spec["segments"], 1, spec["seed"])
+    seg = model.segment_size
+    model.stream_logits([ids[0][: 2 * seg]])  # warm-up
+    with MemoryWatch() as short:
+        model.stream_logits([ids[0][: 16 * seg]])
+    with MemoryWatch() as long:
+        model.stream_logits(ids)
+    return {
+        "bench": "rmt_stream",
+        "backbone": spec["backbone"],
+        "segments": spec["segments"],
+        "tokens": spec["segments"] * seg,
+        "threads": spec["threads"],
+        "peak_rss_16_segments_mb": short.peak_rss_mb,
+        "peak_rss_mb": long.peak_rss_mb,
+        "growth_mb": long.peak_rss_mb - short.peak_rss_mb,
+        "growth_fraction": (long.peak_rss_mb - short.peak_rss_mb) / short.peak_rss_mb,
+        "rmt_tokens_per_s": spec["segments"] * seg / long.seconds,
+        "seconds": long.seconds,
+    }
+
+
+def _run_subprocess(kind: str, spec: dict) -> dict:
+    command = [sys.executable, __file__, f"--{kind}", json.dumps(spec)]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} {spec} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="16/64 segments, batch 1, 256 streamed"
+    )
+    parser.add_argument("--backbone", default="minilm")
+    parser.add_argument("--segments", default=None, help="comma list (default 16,64,256,1024)")
+    parser.add_argument("--batches", default=None, help="comma list (default 1,4)")
+    parser.add_argument("--stream-segments", type=int, default=None, help="default 4096; 0 = skip")
+    parser.add_argument("--repeats", type=int, default=None, help="default 3 (quick: 2)")
+    parser.add_argument("--threads", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--stream-worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        emit_json_line(worker(json.loads(args.worker)))
+        return
+    if args.stream_worker:
+        emit_json_line(stream_worker(json.loads(args.stream_worker)))
+        return
+
+    segments = [
+        int(s) for s in (args.segments or ("16,64" if args.quick else "16,64,256,1024")).split(",")
+    ]
+    batches = [int(b) for b in (args.batches or ("1" if args.quick else "1,4")).split(",")]
+    stream = (
+        args.stream_segments if args.stream_segments is not None else (256 if args.quick else 4096)
+    )
+    repeats = args.repeats or (2 if args.quick else 3)
+    rows = []
+    for batch in batches:
+        for count in segments:
+            spec = dict(
+                backbone=args.backbone,
+                segments=count,
+                batch=batch,
+                repeats=repeats if count <= 256 else 1,
+                plain_passes=3,
+                threads=args.threads,
+                seed=args.seed,
+            )
+            row = _run_subprocess("worker", spec)
+            rows.append(row)
+            emit_json_line(row)
+    if stream:
+        spec = dict(backbone=args.backbone, segments=stream, threads=args.threads, seed=args.seed)
+        emit_json_line(_run_subprocess("stream-worker", spec))
+    for batch in batches:
+        mine = [row for row in rows if row["batch"] == batch]
+        peaks = [row["peak_rss_mb"] for row in mine]
+        emit_json_line(
+            {
+                "bench": "rmt_forward_summary",
+                "batch": batch,
+                "segments": [row["segments"] for row in mine],
+                "peak_rss_spread": max(peaks) / min(peaks) - 1.0,
+                "min_ratio": min(row["ratio"] for row in mine),
+                "median_ratio": statistics.median(row["ratio"] for row in mine),
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()
