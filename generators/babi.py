@@ -80,7 +80,7 @@ def _pick_member(names: list[str], task: int, lang: str, split: str) -> str | No
         if found and int(found.group(1)) == task and found.group(2) == split:
             matches.append(name)
     with_lang = [n for n in matches if f"/{lang}/" in f"/{n}"]
-    chosen = with_lang or (matches if len({str(Path(n).parent) for n in matches}) == 1 else [])
+    chosen = with_lang or [n for n in matches if "/" not in n]  # PATH is a language folder
     return sorted(chosen)[0] if chosen else None
 
 

@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import platform
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ METADATA = "metadata.json"
 DATASET_FORMAT_VERSION = 1
 SHARD_TOKENS = 1 << 26  # about 64M tokens (a few hundred MB of text) per shard at most
 SHARD_ROWS = 1000
+GROUP_TOKENS = 1 << 23  # ~8M tokens per Parquet row group / Arrow batch held in memory
 
 
 @dataclass(frozen=True)
@@ -108,25 +109,31 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _run_shard(config: GenerateConfig, job: ShardJob) -> int:
+def _run_shard(
+    config: GenerateConfig, job: ShardJob, on_row: Callable[[int], Any] | None = None
+) -> int:
+    """Build the rows of one shard and stream them into its file (atomically)."""
     from generators.build import build_sample
 
-    rows = [
-        build_sample(
-            config.task,
-            length=job.length,
-            seed=config.seed,
-            index=index,
-            tokenizer=config.tokenizer,
-            facts=config.facts,
-            noise=config.noise,
-            depth=config.depth,
-            with_ids=config.with_ids,
-        )
-        for index in range(job.start, job.stop)
-    ]
-    write_shard(rows, job.path, config.format)
-    return job.stop - job.start
+    def rows() -> Iterator[dict[str, Any]]:
+        for index in range(job.start, job.stop):
+            yield build_sample(
+                config.task,
+                length=job.length,
+                seed=config.seed,
+                index=index,
+                tokenizer=config.tokenizer,
+                facts=config.facts,
+                noise=config.noise,
+                depth=config.depth,
+                with_ids=config.with_ids,
+            )
+            if on_row is not None:
+                on_row(1)
+
+    return write_shard(
+        rows(), job.path, config.format, group_rows=max(1, GROUP_TOKENS // job.length)
+    )
 
 
 def _worker(args: tuple[GenerateConfig, ShardJob]) -> int:
@@ -235,28 +242,37 @@ def build_dataset(
     )
 
     out = Path(out).expanduser()
+    created = not out.exists()
     _prepare_out(out, config)
     jobs = plan_shards(config, out)
+    try:
+        _generate(config, jobs, out, num_proc, progress)
+    except BaseException:
+        if created and not any(Path(job.path).is_file() for job in jobs):
+            shutil.rmtree(out, ignore_errors=True)  # nothing useful was written: leave no trace
+        raise
+    return out
+
+
+def _generate(
+    config: GenerateConfig, jobs: Sequence[ShardJob], out: Path, num_proc: int, progress: bool
+) -> None:
+    from tqdm import tqdm
+
     meta = _metadata(config, jobs, out)
     atomic_write_text(out / METADATA, json.dumps(meta, indent=2) + "\n")
     todo = [job for job in jobs if not Path(job.path).is_file()]
-    done_rows = sum(job.stop - job.start for job in jobs) - sum(j.stop - j.start for j in todo)
+    total = sum(job.stop - job.start for job in jobs)
+    done_rows = total - sum(job.stop - job.start for job in todo)
     if done_rows:
-        log.info("resuming: %d rows already written in %s", done_rows, out)
-
-    from tqdm import tqdm
-
+        log.info("resuming: %d of %d rows already written in %s", done_rows, total, out)
     bar = tqdm(
-        total=sum(j.stop - j.start for j in jobs),
-        initial=done_rows,
-        unit="sample",
-        disable=not progress,
-        desc=f"{spec.name}",
+        total=total, initial=done_rows, unit="sample", disable=not progress, desc=config.task
     )
     try:
         if num_proc == 1 or len(todo) <= 1:
             for job in todo:
-                bar.update(_run_shard(config, job))
+                _run_shard(config, job, bar.update)
         else:
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -266,11 +282,10 @@ def build_dataset(
     finally:
         bar.close()
 
-    if fmt == "arrow":
+    if config.format == "arrow":
         _save_to_disk(out, jobs)
     meta["complete"] = True
     atomic_write_text(out / METADATA, json.dumps(meta, indent=2) + "\n")
-    return out
 
 
 def _save_to_disk(out: Path, jobs: Sequence[ShardJob]) -> None:

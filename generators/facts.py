@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import numpy as np
 
-from generators.babi import babi_answers, load_babi
+from generators.babi import babi_answers, load_babi, read_babi_file
 from generators.errors import BenchInputError
 from generators.world import ROOMS, answer_relation, answer_where, movement_fact, relation_pair
 
@@ -112,23 +113,22 @@ def fact_source(spec: str) -> FactSource:
     unknown = set(options) - {"lang", "split"}
     if unknown:
         raise BenchInputError(f"unknown option(s) {sorted(unknown)} in fact source {spec!r}")
+    if not Path(path).expanduser().exists():
+        raise BenchInputError(f"bAbI path not found: {path}")
     source = FactSource(spec, path, options.get("lang", "en"), options.get("split", "train"))
-    load_babi(path, 1 if _has_task(source, 1) else _first_task(source), source.lang, source.split)
+    _check_readable(source)
     return source
 
 
-def _has_task(source: FactSource, task: int) -> bool:
-    try:
-        load_babi(source.path, task, source.lang, source.split)  # type: ignore[arg-type]
-    except BenchInputError:
-        return False
-    return True
-
-
-def _first_task(source: FactSource) -> int:
+def _check_readable(source: FactSource) -> None:
+    """Parse the first qaN file that the source holds, so malformed files fail early."""
     for task in range(1, 21):
-        if _has_task(source, task):
-            return task
+        try:
+            read_babi_file(source.path, task, source.lang, source.split)  # type: ignore[arg-type]
+        except BenchInputError:
+            continue  # this qaN is not there
+        load_babi(source.path, task, source.lang, source.split)  # type: ignore[arg-type]
+        return
     raise BenchInputError(
         f"no bAbI qa1..qa20 {source.split} files for language {source.lang!r} in {source.path}"
     )

@@ -11,7 +11,7 @@ complete, so a shard is either absent or whole. Long text columns use Arrow's
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,24 +73,54 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def write_shard(rows: Sequence[dict[str, Any]], path: str | Path, fmt: str) -> None:
-    """Write ``rows`` to ``path`` atomically in format ``fmt`` (parquet | jsonl | arrow)."""
-    with_ids = bool(rows) and "context_ids" in rows[0]
+def write_shard(
+    rows: Iterable[dict[str, Any]], path: str | Path, fmt: str, group_rows: int = 64
+) -> int:
+    """Stream ``rows`` into ``path`` atomically (parquet | jsonl | arrow); returns the count.
+
+    Rows are written ``group_rows`` at a time (a Parquet row group / Arrow record
+    batch), so memory holds one group, not the whole shard.
+    """
+    count = 0
     with atomic_path(path) as tmp:
         if fmt == "jsonl":
             with open(tmp, "w", encoding="utf-8") as handle:
                 for row in rows:
                     handle.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
-            return
-        table = _table(rows, with_ids)
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+                    count += 1
+            return count
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
-            pq.write_table(table, tmp, compression="zstd")
-        elif fmt == "arrow":
-            import pyarrow as pa
+        writer: Any = None
+        sink: Any = None
+        try:
+            for group in _groups(rows, group_rows):
+                table = _table(group, "context_ids" in group[0])
+                if writer is None:
+                    if fmt == "parquet":
+                        writer = pq.ParquetWriter(str(tmp), table.schema, compression="zstd")
+                    elif fmt == "arrow":
+                        sink = pa.OSFile(str(tmp), "wb")
+                        writer = pa.ipc.new_stream(sink, table.schema)
+                    else:  # pragma: no cover - checked by the caller
+                        raise ValueError(fmt)
+                writer.write_table(table)
+                count += len(group)
+        finally:
+            if writer is not None:
+                writer.close()
+            if sink is not None:
+                sink.close()
+    return count
 
-            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as out:
-                out.write_table(table)
-        else:  # pragma: no cover - checked by the caller
-            raise ValueError(fmt)
+
+def _groups(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    group: list[dict[str, Any]] = []
+    for row in rows:
+        group.append(row)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group

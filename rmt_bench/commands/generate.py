@@ -80,7 +80,11 @@ def command(
     with_ids: bool,
     no_progress: bool,
 ) -> None:
-    """Generate task samples of exact token lengths into a Hugging Face dataset folder."""
+    """Generate task samples of exact token lengths into a Hugging Face dataset folder.
+
+    Lengths count tokenizer tokens of context + question; labels are powers of
+    two (k = 1024, M = 1024**2).
+    """
     import os
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
