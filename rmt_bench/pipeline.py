@@ -18,12 +18,14 @@ Work folder layout (everything resumable, nothing ever recomputed once complete)
 Steps, in order of priority (the evaluation budget cuts from the end of the list):
 
 1. train: each task with the preset's recipe (curriculum), then the ablations: one task
-   without curriculum, one task with the full-attention baseline.
+   without curriculum (one stage on K segments, as many optimizer steps as the curriculum
+   run took to finish its K-segment stage) and the full-attention baseline on one task.
 2. eval, short lengths: every task's final model at ``segments x segment_size`` tokens.
 3. eval, generalization grid: every curriculum stage's checkpoint at the grid's segment
    counts; the no-curriculum model and the full-attention baseline at the same lengths.
 4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
-   tasks at one length before the next, while the evaluation budget lasts.
+   tasks at one length before the next, while the evaluation budget lasts (cpu: 8 samples
+   per length from 64k tokens on, 32 before).
 5. report: ``reports.paper.build_report`` over WORK/results and WORK/runs.
 
 Samples are generated on the fly by the training and evaluation code (each sample is
@@ -43,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +67,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "short_segments": 64,  # up to 4k tokens before the grid
         "grid_segments": (1, 2, 4, 8, 16, 32),
         "num_samples": 32,
+        "long_num_samples": 8,  # from long_from_segments on (64k tokens and beyond)
+        "long_from_segments": 1024,
         "budget_minutes": 120.0,
         "ablation": {"task": "memorize", "segments": 4},
         "full_attention": {"task": "memorize", "curriculum": "1,2,4,7"},
@@ -74,6 +79,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "short_segments": 64,
         "grid_segments": (1, 2, 4, 8, 16, 32, 64),
         "num_samples": 256,
+        "long_num_samples": 256,
+        "long_from_segments": 4096,
         "budget_minutes": 24 * 60.0,
         "ablation": {"task": "memorize", "segments": 7},
         "full_attention": {"task": "memorize", "curriculum": "1"},
@@ -91,6 +98,8 @@ class PipelineConfig:
     tasks: tuple[str, ...] = TASKS
     budget_minutes: float | None = None
     num_samples: int | None = None
+    long_num_samples: int | None = None
+    long_from_segments: int | None = None
     segments: tuple[int, ...] | None = None
     short_segments: int | None = None
     grid_segments: tuple[int, ...] | None = None
@@ -111,6 +120,8 @@ class PipelineConfig:
             for name in (
                 "budget_minutes",
                 "num_samples",
+                "long_num_samples",
+                "long_from_segments",
                 "segments",
                 "short_segments",
                 "grid_segments",
@@ -238,25 +249,54 @@ class Pipeline:
     def _trained(folder: Path) -> bool:
         return (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
 
-    def _train_step(self, name: str, task: str, extra: dict[str, Any]) -> Step:
+    def _train_step(
+        self,
+        name: str,
+        task: str,
+        extra: dict[str, Any],
+        late: Callable[[], dict[str, Any]] | None = None,
+    ) -> Step:
+        """Train ``name``; ``late()`` adds options known only when the step runs."""
         folder = self.runs / name
 
         def run() -> None:
             from rmt_bench.train import train
 
-            cfg = self._train_config(task, extra)
+            cfg = self._train_config(task, {**extra, **(late() if late else {})})
             resume = (folder / "train_config.json").is_file()
             train(cfg, folder, resume=resume, progress=self.config.progress)
 
         return Step(f"train {name}", "train", lambda: self._trained(folder), run)
 
+    def _matched_steps(self, task: str, stages: list[int]) -> dict[str, Any]:
+        """Steps per stage giving the ablation the optimizer steps the curriculum run used.
+
+        The no-curriculum model trains one stage of ``len(stages) * steps_per_stage`` steps;
+        this matches the global step the curriculum run of ``task`` had reached at the end of
+        its stage ``len(stages)`` (read from its train_log.jsonl), so both saw as many steps.
+        Without that log, the preset's own budget is used.
+        """
+        path = self.runs / f"rmt-{task}" / "train_log.jsonl"
+        if not path.is_file():
+            return {}
+        steps = [
+            int(record["step"])
+            for record in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+            if record.get("step") is not None and int(record.get("stage") or 0) <= len(stages)
+        ]
+        if not steps:
+            return {}
+        return {"steps_per_stage": max(1, math.ceil(max(steps) / len(stages)))}
+
     def segment_size(self) -> int:
         return int(self._train_config(self.config.tasks[0], {}).segment_size)
 
     # ------------------------------------------------------------------- eval
-    def _eval_step(self, name: str, model_dir: Path, task: str, length: int, kind: str) -> Step:
+    def _eval_step(
+        self, name: str, model_dir: Path, task: str, length: int, kind: str, n: int | None = None
+    ) -> Step:
         rows_path = self.results / f"{name}.{task}.jsonl"
-        n = self.config.num_samples
+        n = n or self.config.num_samples
 
         def run() -> None:
             from rmt_bench.evaluate import EvalConfig, evaluate
@@ -299,9 +339,9 @@ class Pipeline:
             main = self._train_config(ablation["task"], {}).curriculum
             stages = [s for s in main if s <= ablation["segments"]] or [main[0]]
             extra = {"no_curriculum": True, "curriculum": ",".join(map(str, stages))}
-            steps.append(
-                self._train_step(f"rmt-{ablation['task']}-nocurriculum", ablation["task"], extra)
-            )
+            task = ablation["task"]
+            late = lambda: self._matched_steps(task, stages)  # noqa: E731 - after rmt-{task} trained
+            steps.append(self._train_step(f"rmt-{task}-nocurriculum", task, extra, late))
         if full and full["task"] in cfg.tasks:
             extra = {"model_kind": "full-attention", "curriculum": full["curriculum"]}
             steps.append(self._train_step(f"full-attention-{full['task']}", full["task"], extra))
@@ -313,8 +353,11 @@ class Pipeline:
             ]
         steps += self._grid_steps(grid, ablation, full)
         for length in long:
+            # Fewer samples at the longest lengths on CPU (the intervals in the figure show it).
+            long_n = min(cfg.long_num_samples, cfg.num_samples)
+            n = long_n if length >= cfg.long_from_segments * size else None
             steps += [
-                self._eval_step(f"rmt-{t}", self.runs / f"rmt-{t}", t, length, "rmt")
+                self._eval_step(f"rmt-{t}", self.runs / f"rmt-{t}", t, length, "rmt", n)
                 for t in cfg.tasks
             ]
         steps.append(Step("report", "report", lambda: False, self._report))

@@ -90,6 +90,41 @@ def test_budget_and_resume_logic_with_fake_steps(tmp_path, monkeypatch) -> None:
     assert ran == ["report"]  # the report is always redrawn; complete steps never rerun
 
 
+def test_ablation_gets_the_steps_the_curriculum_run_used(tmp_path) -> None:
+    run = tmp_path / "runs" / "rmt-memorize"
+    run.mkdir(parents=True)
+    log = [
+        {"step": step, "stage": stage}
+        for stage, last in ((1, 40), (2, 70), (3, 130))
+        for step in (last - 5, last)
+    ]
+    (run / "train_log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in log))
+    pipeline = Pipeline(_tiny(tmp_path))
+    assert pipeline._matched_steps("memorize", [1, 2]) == {
+        "steps_per_stage": 35
+    }  # 70 steps / 2 stages
+    assert pipeline._matched_steps("memorize", [1, 2, 3]) == {
+        "steps_per_stage": 44
+    }  # ceil(130 / 3)
+    assert pipeline._matched_steps("reasoning", [1]) == {}  # no run yet: the preset's budget
+
+
+def test_long_lengths_use_fewer_samples_on_cpu(tmp_path) -> None:
+    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=1, num_samples=5, long_num_samples=2,
+                   long_from_segments=4)  # fmt: skip
+    pipeline = Pipeline(config)
+    steps = {s.name: s for s in pipeline.steps()}
+    (tmp_path / "results").mkdir()
+    rows = [{"length": 64, "sample_id": str(i)} for i in range(2)] + [
+        {"length": 32, "sample_id": "0"}
+    ]
+    (tmp_path / "results" / "rmt-memorize.memorize.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows)
+    )
+    assert steps["eval rmt-memorize memorize @ 64 tokens"].done()  # 2 of 2 long samples
+    assert not steps["eval rmt-memorize memorize @ 32 tokens"].done()  # 1 of 5
+
+
 def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 

@@ -3,6 +3,7 @@
     rmt-bench flops                                   # OPT family, 512 ... 2M tokens, the paper's counting
     rmt-bench flops --models 125M,175B --lengths 4k,1M,2M --memory 10 --special-tokens 3
     rmt-bench flops --hf-config path/to/config.json --counting chinchilla --json
+    rmt-bench flops --models 125M --lengths 2M --verify     # + FlopCounterMode on tiny models
 
 Lengths: plain integers or powers-of-two labels (``4k`` = 4,096, ``1M`` = 1,048,576,
 ``2M`` = 2,097,152). The model is :mod:`rmt_bench.flops` (Chinchilla appendix F).
@@ -98,6 +99,11 @@ def _format_flops(value: float) -> str:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON document instead of the table."
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Also count FLOPs with torch's FlopCounterMode on tiny eager models and compare.",
+)
 def command(
     models: str,
     hf_configs: tuple[str, ...],
@@ -108,6 +114,7 @@ def command(
     special_tokens: int,
     counting: str,
     as_json: bool,
+    verify: bool,
 ) -> None:
     """Forward FLOPs of full attention vs RMT by input length, and the paper's claim."""
     from rmt_bench.flops import (
@@ -138,6 +145,11 @@ def command(
     count = PAPER if counting == "paper" else CHINCHILLA
     rows = compare(shapes, length_values, rmt_layout, count)
     variants = paper_comparison()
+    checks = []
+    if verify:
+        from rmt_bench.flop_check import agreement_rows
+
+        checks = agreement_rows()
 
     if as_json:
         document = {
@@ -148,6 +160,7 @@ def command(
             "paper_comparison": [
                 {"name": v.name, "description": v.description, "ratios": v.ratios} for v in variants
             ],
+            "verify": checks,
         }
         click.echo(json.dumps(document, indent=2))
         return
@@ -172,3 +185,11 @@ def command(
     for v in variants:
         got = ", ".join(f"x{ratio:.1f} vs OPT-{size}" for size, ratio in v.ratios.items())
         click.echo(f"  {v.name:<12} {got}   ({v.description})")
+    if checks:
+        click.echo("")
+        click.echo("Analytic (matmul terms) vs FlopCounterMode, tiny eager models:")
+        for row in checks:
+            click.echo(
+                f"  {row['case']:<58} analytic {row['analytic']:.4e}  counted {row['counted']:.4e}  "
+                f"diff {row['difference_pct']:+.3f}%"
+            )
