@@ -5,10 +5,12 @@
     python benchmarks/bench_rmt_forward.py --segments 16,256 --batches 2 --threads 2
 
 Every configuration runs in its own subprocess (same start-up, so peak RSS is
-comparable between rows). In that process the plain backbone (the same
-512-token layout, ``[CLS] ... [SEP]``) and the RMT (m = 10, segments of 499
-task tokens, streaming under ``torch.inference_mode``) are timed alternately,
-``--repeats`` times; medians are reported. One JSON line per measurement:
+comparable between rows). In that process the RMT (m = 10, segments of 499
+task tokens, streaming under ``torch.inference_mode``) first runs alone (peak
+RSS, ``rmt_alone_tokens_per_s``), then ``--repeats`` times with a plain
+backbone forward (the same 512-position layout, ``[CLS] ... [SEP]``, same
+batch) interleaved before every segment step, so both are timed under the same
+machine load; medians are reported. One JSON line per measurement:
 
     {"bench": "rmt_forward", "segments": 64, "batch": 1, "rmt_tokens_per_s": ...,
      "plain_tokens_per_s": ..., "ratio": ..., "peak_rss_mb": ..., "working_rss_mb": ...}
@@ -57,17 +59,30 @@ def _model_and_inputs(backbone: str, segments: int, batch: int, seed: int):
     return model, ids, plain_ids
 
 
-def _time_plain(model, plain_ids, passes: int) -> float:
-    """Median seconds of one plain backbone forward over (batch, 512)."""
-    import torch
+def _interleaved(model, ids, plain_ids) -> tuple[float, float]:
+    """One streamed RMT run with a plain backbone forward before every segment step.
 
-    times = []
-    with torch.inference_mode():
-        for _ in range(passes):
-            start = time.perf_counter()
-            model.cell.backbone(input_ids=plain_ids)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    Returns (RMT seconds per segment step, plain seconds per forward): the plain
+    forwards are timed inside a forward pre-hook on the memory cell and taken out
+    of the RMT wall time, so both see the same machine load, segment by segment.
+    """
+    plain_total = 0.0
+
+    def plain_forward(module, args) -> None:
+        nonlocal plain_total
+        start = time.perf_counter()
+        model.cell.backbone(input_ids=plain_ids)
+        plain_total += time.perf_counter() - start
+
+    handle = model.cell.register_forward_pre_hook(plain_forward)
+    try:
+        start = time.perf_counter()
+        model.stream_logits(ids)
+        wall = time.perf_counter() - start
+    finally:
+        handle.remove()
+    steps = model.num_segments(int(ids[0].numel()))
+    return (wall - plain_total) / steps, plain_total / steps
 
 
 def worker(spec: dict) -> dict:
@@ -78,19 +93,19 @@ def worker(spec: dict) -> dict:
     segments, batch, repeats = spec["segments"], spec["batch"], spec["repeats"]
     model, ids, plain_ids = _model_and_inputs(spec["backbone"], segments, batch, spec["seed"])
     seg = model.segment_size
-    # warm-up: one plain forward and a 2-segment RMT run
-    _time_plain(model, plain_ids, 1)
-    model.stream_logits([x[: 2 * seg] for x in ids])
-    plain_step, rmt_step, peaks, working = [], [], [], []
+    # warm-up: a 2-segment RMT run with plain forwards interleaved
+    _interleaved(model, [x[: 2 * seg] for x in ids], plain_ids)
+    # peak RSS and clean throughput: the RMT alone
+    before = current_rss_mb()
+    with MemoryWatch() as watch:
+        model.stream_logits(ids)
+    rmt_step, plain_step, ratios = [], [], []
     for _ in range(repeats):
-        plain_step.append(_time_plain(model, plain_ids, spec["plain_passes"]))
-        before = current_rss_mb()
-        with MemoryWatch() as watch:
-            model.stream_logits(ids)
-        rmt_step.append(watch.seconds / segments)
-        peaks.append(watch.peak_rss_mb)
-        working.append(watch.peak_rss_mb - before)
-    plain_s, rmt_s = statistics.median(plain_step), statistics.median(rmt_step)
+        rmt_s, plain_s = _interleaved(model, ids, plain_ids)
+        rmt_step.append(rmt_s)
+        plain_step.append(plain_s)
+        ratios.append(plain_s / rmt_s)
+    rmt_s, plain_s = statistics.median(rmt_step), statistics.median(plain_step)
     return {
         "bench": "rmt_forward",
         "backbone": spec["backbone"],
@@ -105,9 +120,11 @@ def worker(spec: dict) -> dict:
         "rmt_tokens_per_s": batch * seg / rmt_s,
         "rmt_positions_per_s": batch * model.max_positions / rmt_s,
         "plain_tokens_per_s": batch * model.max_positions / plain_s,
-        "ratio": plain_s / rmt_s,
-        "peak_rss_mb": statistics.median(peaks),
-        "working_rss_mb": statistics.median(working),
+        "ratio": statistics.median(ratios),
+        "ratios": ratios,
+        "rmt_alone_tokens_per_s": segments * seg * batch / watch.seconds,
+        "peak_rss_mb": watch.peak_rss_mb,
+        "working_rss_mb": watch.peak_rss_mb - before,
     }
 
 
@@ -185,7 +202,6 @@ def main(argv: list[str] | None = None) -> None:
                 segments=count,
                 batch=batch,
                 repeats=repeats if count <= 256 else 1,
-                plain_passes=3,
                 threads=args.threads,
                 seed=args.seed,
             )

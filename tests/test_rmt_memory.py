@@ -116,3 +116,29 @@ def test_loss_on_all_sums_segment_losses() -> None:
     model.config.loss_on = "all"
     total = model(input_ids=[ids], labels=torch.tensor([2])).loss
     assert float(total.detach()) > float(last.detach()) > 0
+
+
+def saved_for_backward(model: RMT, segments: int) -> int:
+    """Bytes autograd keeps for the backward pass over ``segments`` segments."""
+    total = 0
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        nonlocal total
+        total += tensor.numel() * tensor.element_size()
+        return tensor
+
+    ids = [segmented_ids(segments, seed=6)[0]]
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        loss = model(input_ids=ids, labels=torch.tensor([1])).loss
+    loss.backward()
+    return total
+
+
+def test_recompute_keeps_only_memory_states_per_segment() -> None:
+    plain = make("tiny-bert").train()
+    recompute = make("tiny-bert", recompute_segments=True).train()
+    plain_growth = saved_for_backward(plain, 8) - saved_for_backward(plain, 4)
+    growth = saved_for_backward(recompute, 8) - saved_for_backward(recompute, 4)
+    memory_state = 2 * 64 * 4  # (m, H) float32 per segment
+    assert plain_growth > 50 * memory_state  # every layer's activations, per segment
+    assert 0 < growth <= 4 * 4 * memory_state  # 4 more segments: a few memory-sized tensors each
