@@ -317,6 +317,10 @@ class ComparisonRow:
     segments: int
     full_attention_flops: float
     rmt_flops: float
+    # Memory that grows with length: one layer's eager attention scores (fp16), the full
+    # L x L square against RMT's one segment (input_size x input_size), in bytes.
+    full_attention_scores_bytes: int = 0
+    rmt_scores_bytes: int = 0
     ratio: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -329,7 +333,7 @@ def compare(
     layout: RMTLayout,
     counting: Counting = CHINCHILLA,
 ) -> list[ComparisonRow]:
-    """One row per (model, length): full-attention FLOPs, RMT FLOPs and their ratio."""
+    """One row per (model, length): FLOPs of both, their ratio, and attention-score memory."""
     return [
         ComparisonRow(
             model=shape.name,
@@ -337,6 +341,10 @@ def compare(
             segments=num_segments(length, layout.segment_tokens),
             full_attention_flops=full_attention_flops(shape, length, counting),
             rmt_flops=rmt_flops(shape, length, layout, counting),
+            full_attention_scores_bytes=attention_scores_bytes(shape, length),
+            rmt_scores_bytes=attention_scores_bytes(
+                shape, layout.input_size(min(length, layout.segment_tokens))
+            ),
         )
         for shape in shapes
         for length in lengths

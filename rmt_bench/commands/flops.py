@@ -39,6 +39,14 @@ def parse_length(text: str) -> int:
     return int(value)
 
 
+def _format_bytes(value: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if value < 1024 or unit == "PiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} PiB"
+
+
 def _format_flops(value: float) -> str:
     return f"{value:.3e}"
 
@@ -171,6 +179,7 @@ def command(
     )
     header = (
         f"{'model':<10} {'length':>9} {'segments':>8} {'full attn':>11} {'RMT':>11} {'ratio':>9}"
+        f"  {'scores/layer full':>17} {'RMT':>9}"
     )
     click.echo(header)
     click.echo("-" * len(header))
@@ -178,7 +187,9 @@ def command(
         click.echo(
             f"{row.model:<10} {row.length:>9,} {row.segments:>8,} {_format_flops(row.full_attention_flops):>11} "
             f"{_format_flops(row.rmt_flops):>11} {row.ratio:>8.1f}x"
+            f"  {_format_bytes(row.full_attention_scores_bytes):>17} {_format_bytes(row.rmt_scores_bytes):>9}"
         )
+    click.echo("(FLOPs of one forward; scores/layer: one layer's eager attention scores in fp16)")
     click.echo("")
     claim = ", ".join(f"x{ratio:g} vs OPT-{size}" for size, ratio in PAPER_CLAIM.items())
     click.echo(f"Paper: RMT (segment 512) needs {claim} at {PAPER_LENGTH:,} tokens. We get:")
