@@ -41,7 +41,7 @@ METADATA = "metadata.json"
 DATASET_FORMAT_VERSION = 1
 SHARD_TOKENS = 1 << 26  # about 64M tokens (a few hundred MB of text) per shard at most
 SHARD_ROWS = 1000
-GROUP_TOKENS = 1 << 23  # ~8M tokens per Parquet row group / Arrow batch held in memory
+GROUP_TOKENS = 1 << 21  # ~2M tokens (~10 MB of text) per Parquet row group / Arrow batch
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,14 @@ from typing import Any
 import numpy as np
 
 from generators.errors import BenchInputError
-from generators.tokens import check_additive, encode_batch, tokenizer_fingerprint
+from generators.tokens import _backend, check_additive, encode_batch, tokenizer_fingerprint
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CACHE_ENV = "RMT_BENCH_CACHE"
-BATCH = 2048  # sentences tokenized per call while preparing
+BATCH = 4096  # sentences tokenized per call while preparing
+GROUP = 64  # sentences joined into one string (one encoding) while preparing
 
 
 def cache_root() -> Path:
@@ -239,13 +240,44 @@ def prepare_pool(source: str, sentences: Iterable[str], tokenizer: Any, director
 
 
 def _verified(tokenizer: Any, batch: list[str]) -> list[tuple[str, np.ndarray]]:
-    """(text, ids) of each non-empty sentence whose ids add up when joined to its neighbour."""
+    """(text, ids) of each sentence, cut from encodings of groups of joined sentences.
+
+    Sentences (each " s") are joined in groups of ``GROUP`` and encoded together;
+    a token belongs to the sentence its character offset starts in. If a token
+    crosses a sentence boundary (or the tokenizer has no offsets), the group
+    falls back to checking sentences one by one against their neighbour.
+    """
+    backend = _backend(tokenizer)
+    if backend is None:
+        return _verified_slow(tokenizer, batch)
+    groups = [batch[i : i + GROUP] for i in range(0, len(batch), GROUP)]
+    encodings = backend.encode_batch(["".join(group) for group in groups], add_special_tokens=False)
+    result: list[tuple[str, np.ndarray]] = []
+    for group, encoding in zip(groups, encodings, strict=True):
+        bounds = np.cumsum([0] + [len(text) for text in group])  # char offsets of sentences
+        ids = np.asarray(encoding.ids, dtype=np.int32)
+        offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+        owner = np.searchsorted(bounds, offsets[:, 0], side="right") - 1
+        if len(ids) and not np.all(offsets[:, 1] <= bounds[owner + 1]):
+            result.extend(_verified_slow(tokenizer, group))
+            continue
+        cuts = np.searchsorted(owner, np.arange(len(group) + 1), side="left")
+        result.extend(
+            (text, ids[cuts[i] : cuts[i + 1]])
+            for i, text in enumerate(group)
+            if cuts[i + 1] > cuts[i]
+        )
+    return result
+
+
+def _verified_slow(tokenizer: Any, batch: list[str]) -> list[tuple[str, np.ndarray]]:
+    """Per-sentence encodings, keeping only sentences whose ids add up with their neighbour."""
     if not batch:
         return []
     ids = encode_batch(tokenizer, batch)
     keep = [(text, i) for text, i in zip(batch, ids, strict=True) if len(i)]
     joined = encode_batch(tokenizer, ["".join(text for text, _ in keep)])[0]
-    if np.array_equal(joined, np.concatenate([i for _, i in keep])):
+    if not keep or np.array_equal(joined, np.concatenate([i for _, i in keep])):
         return keep
     # Rare: some sentence does not join cleanly (odd Unicode); keep only the clean ones.
     good: list[tuple[str, np.ndarray]] = []
@@ -256,7 +288,7 @@ def _verified(tokenizer: Any, batch: list[str]) -> list[tuple[str, np.ndarray]]:
             if not np.array_equal(pair, np.concatenate([prev_ids, i])):
                 continue
         good.append((text, i))
-    return _verified(tokenizer, [text for text, _ in good]) if len(good) < len(keep) else good
+    return _verified_slow(tokenizer, [t for t, _ in good]) if len(good) < len(keep) else good
 
 
 def open_pool(source: str, directory: Path) -> NoisePool:

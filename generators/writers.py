@@ -107,6 +107,8 @@ def write_shard(
                         raise ValueError(fmt)
                 writer.write_table(table)
                 count += len(group)
+                del table
+                pa.default_memory_pool().release_unused()  # keep RSS flat across groups
         finally:
             if writer is not None:
                 writer.close()
