@@ -7,8 +7,12 @@ state = load_tensors(dir / "head.safetensors", dir)                    # BenchIn
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +60,28 @@ def load_tensors(path: Path, directory: Path) -> dict[str, Any]:
     except Exception as error:  # safetensors raises its own SafetensorError on bad headers
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BenchInputError(f"corrupt checkpoint {directory}: {path.name}: {first}") from None
+
+
+@contextlib.contextmanager
+def staged_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty folder beside ``directory``; it replaces ``directory`` on success.
+
+    A crash leaves either the previous checkpoint or the new one, never a mix.
+    """
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise BenchInputError(f"checkpoint path {directory} exists and is not a directory")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        yield staging
+        if directory.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
+            os.replace(directory, old / "previous")
+            os.replace(staging, directory)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

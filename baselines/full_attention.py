@@ -33,7 +33,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from baselines.checkpoint import load_tensors, read_checkpoint_config, save_tensors
+from baselines.checkpoint import (
+    load_tensors,
+    read_checkpoint_config,
+    save_tensors,
+    staged_directory,
+)
 from baselines.memory import available_memory_mb, is_oom_error
 from baselines.positions import extend_positions as tile_positions
 from generators.atomic import atomic_write_text
@@ -292,23 +297,24 @@ class FullAttentionClassifier(nn.Module):
     def save_pretrained(
         self, directory: str | os.PathLike[str], extra: dict[str, Any] | None = None
     ) -> None:
-        """Write ``config.json``, ``backbone/``, ``head.safetensors`` and ``tokenizer/``."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        """Write ``config.json``, ``backbone/``, ``head.safetensors`` and ``tokenizer/``.
+
+        The folder is written beside ``directory`` and moved into place, so a crash
+        never leaves a half-written checkpoint under the final name.
+        """
         if extra is not None:
             self.extra = dict(extra)
-        self.backbone.save_pretrained(directory / "backbone", safe_serialization=True)
-        self.tokenizer.save_pretrained(directory / "tokenizer")
-        save_tensors(
-            directory / "head.safetensors", {k: v for k, v in self.head.state_dict().items()}
-        )
         payload = {
             "kind": self.kind,
             "config": self.config.to_dict(),
             "tokenizer_name": self.tokenizer_name,
             "extra": self.extra,
         }
-        atomic_write_text(directory / "config.json", json.dumps(payload, indent=2) + "\n")
+        with staged_directory(directory) as tmp:
+            self.backbone.save_pretrained(tmp / "backbone", safe_serialization=True)
+            self.tokenizer.save_pretrained(tmp / "tokenizer")
+            save_tensors(tmp / "head.safetensors", dict(self.head.state_dict()))
+            atomic_write_text(tmp / "config.json", json.dumps(payload, indent=2) + "\n")
 
     @classmethod
     def from_pretrained(
