@@ -168,6 +168,8 @@ def evaluate(
     shard.wait()
 
     done = rows.done_ids()
+    # Peak memory of the device the model runs on: CUDA allocations, else process RSS.
+    on_cuda = str(getattr(model, "device", device)).startswith("cuda")
     fields = _model_fields(model)
     part = shard.index if shard.sharded else None
     with rows.writer(part) as write:
@@ -187,9 +189,8 @@ def evaluate(
                             f"{type(model).__name__}.predict returned {len(predictions)} "
                             f"answers for {len(samples)} samples"
                         )
-                    peak = (
-                        watch.peak_cuda_mb if watch.peak_cuda_mb is not None else watch.peak_rss_mb
-                    )
+                    cuda_peak = watch.peak_cuda_mb if on_cuda else None
+                    peak = cuda_peak if cuda_peak is not None else watch.peak_rss_mb
                     total_tokens = sum(int(s["n_tokens"]) for s in samples) or 1
                     for sample, prediction in zip(samples, predictions, strict=True):
                         share = int(sample["n_tokens"]) / total_tokens  # batch time by tokens
