@@ -112,8 +112,11 @@ def command(
         overrides = {**read_json(saved)["config"], **overrides}
     cfg = resolve_train_config(config_file, overrides)
     result = train(cfg, out, resume=resume, tensorboard=tensorboard, progress=not no_progress)
+    if not result.is_main_process:
+        return
     summary = {
         "out": str(result.out),
+        "processes": result.processes,
         "global_step": result.global_step,
         "seconds": round(result.seconds, 1),
         "final_val_accuracy": result.final_accuracy,

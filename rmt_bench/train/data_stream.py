@@ -136,7 +136,7 @@ class DatasetSource:
         if any(is_test_seed(int(row.get("seed", -1))) for row in rows):
             log.warning(
                 "--data %s holds samples with test-range seeds (< 1,000,000); "
-                "do not evaluate on the same seeds",
+                "evaluate on other seeds than these",
                 origin,
             )
 
@@ -177,43 +177,29 @@ class DatasetSource:
         return {"source": "dataset", "data": self.origin}
 
 
-def read_dataset_rows(folder: str | Path) -> list[Sample]:
-    """All sample rows of a folder written by ``rmt-bench generate`` (JSONL/Parquet/Arrow)."""
+def read_dataset_rows(folder: str | Path, tokenizer: str) -> list[Sample]:
+    """All rows of a folder written by ``rmt-bench generate`` (any of its formats).
+
+    The rows must be tokenized with the model's tokenizer (token counts decide the
+    stage a row belongs to), else this is a user error.
+    """
+    from generators.dataset import load_samples
+
     folder = Path(folder)
     if not folder.is_dir():
         raise BenchInputError(f"--data {folder} is not a folder")
-    try:
-        from generators import read_samples  # the generators' own reader, when present
-    except ImportError:
-        read_samples = None
-    if read_samples is not None:
-        return list(read_samples(folder))
-    return _read_rows_fallback(folder)
-
-
-def _read_rows_fallback(folder: Path) -> list[Sample]:
-    import json
-
-    rows: list[Sample] = []
-    for path in sorted(folder.rglob("*.jsonl")):
-        with open(path, encoding="utf-8") as handle:
-            rows.extend(json.loads(line) for line in handle if line.strip())
-    for path in sorted(folder.rglob("*.parquet")):
-        import pyarrow.parquet as pq
-
-        rows.extend(pq.read_table(path).to_pylist())
-    if not rows and any(folder.rglob("*.arrow")):
-        import datasets
-
-        loaded = datasets.load_from_disk(str(folder))
-        splits = loaded.values() if isinstance(loaded, datasets.DatasetDict) else [loaded]
-        for split in splits:
-            rows.extend(split.to_list())
+    rows = list(load_samples(folder).to_list())
     if not rows:
-        raise BenchInputError(f"--data {folder} holds no samples (.jsonl, .parquet or .arrow)")
-    missing = {"n_tokens", "label", "context", "question"} - set(rows[0])
+        raise BenchInputError(f"--data {folder} holds no samples")
+    missing = {"n_tokens", "label", "context", "question", "tokenizer"} - set(rows[0])
     if missing:
         raise BenchInputError(f"--data {folder}: rows lack {', '.join(sorted(missing))}")
+    used = {str(row["tokenizer"]) for row in rows}
+    if used != {tokenizer}:
+        raise BenchInputError(
+            f"--data {folder} was tokenized with {', '.join(sorted(used))} but the model reads "
+            f"{tokenizer!r}; generate it with --tokenizer {tokenizer}"
+        )
     return rows
 
 

@@ -68,6 +68,8 @@ class TrainResult:
     seconds: float = 0.0  # wall time of the whole run, all sessions together
     final_accuracy: float | None = None  # best validation accuracy of the last stage
     global_step: int = 0
+    processes: int = 1  # data-parallel processes of the last session
+    is_main_process: bool = True
 
 
 @dataclass
@@ -113,7 +115,11 @@ def _make_accelerator(cfg: TrainConfig) -> Any:
         precision = "bf16" if torch.cuda.is_available() else "no"
     # Unused parameters (e.g. BERT's pooler) must not stall the DDP all-reduce.
     ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
-    return Accelerator(mixed_precision=precision, kwargs_handlers=[ddp])
+    # cpu=True without CUDA: processes started by torchrun (accelerate launch --multi_gpu)
+    # on a CPU-only machine then join one gloo group instead of each training alone.
+    return Accelerator(
+        mixed_precision=precision, cpu=not torch.cuda.is_available(), kwargs_handlers=[ddp]
+    )
 
 
 def _quiet_transformers() -> None:
@@ -151,7 +157,7 @@ def make_source(cfg: TrainConfig, tokenizer: str) -> SampleSource:
             run_seed=cfg.seed,
         )
     return DatasetSource(
-        read_dataset_rows(cfg.data),
+        read_dataset_rows(cfg.data, tokenizer),
         segment_size=cfg.segment_size,
         val_samples=cfg.val_samples,
         run_seed=cfg.seed,
@@ -159,8 +165,8 @@ def make_source(cfg: TrainConfig, tokenizer: str) -> SampleSource:
     )
 
 
-def _prepare_out(out: Path, cfg: TrainConfig, resume: bool, is_main: bool) -> None:
-    """Check ``--out`` against ``--resume`` and write the resolved config there."""
+def _check_out(out: Path, cfg: TrainConfig, resume: bool) -> None:
+    """Check ``--out`` against ``--resume`` (read-only: every process runs it first)."""
     saved = out / ckpt.TRAIN_CONFIG
     has_run = saved.is_file()
     if resume and not has_run:
@@ -182,9 +188,13 @@ def _prepare_out(out: Path, cfg: TrainConfig, resume: bool, is_main: bool) -> No
                 f"--resume: the configuration differs from the one in {saved} "
                 f"({', '.join(changed) or 'hash'}); resume with the same options"
             )
-    elif is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        ckpt.write_json(saved, {"config": config_to_dict(cfg), "hash": config_hash(cfg)})
+
+
+def _write_train_config(out: Path, cfg: TrainConfig) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt.write_json(
+        out / ckpt.TRAIN_CONFIG, {"config": config_to_dict(cfg), "hash": config_hash(cfg)}
+    )
 
 
 class Trainer:
@@ -220,7 +230,10 @@ class Trainer:
                 f"x --grad-accum ({cfg.grad_accum})"
             )
         self.micro_batch = cfg.batch_size // (self.world * cfg.grad_accum)
-        _prepare_out(self.out, cfg, resume, acc.is_main_process)
+        _check_out(self.out, cfg, resume)
+        acc.wait_for_everyone()  # every process checked before the main one writes
+        if acc.is_main_process and not resume:
+            _write_train_config(self.out, cfg)
         acc.wait_for_everyone()
 
         _seed_everything(cfg.seed)
@@ -330,6 +343,7 @@ class Trainer:
             "global_step": self.state.global_step,
             "val_accuracy": accuracy,
             "segment_size": self.cfg.segment_size,
+            "processes": self.world,
             "data": self.source.describe(),
         }
 
@@ -573,6 +587,8 @@ class Trainer:
             seconds=float(history[-1]["elapsed"]) if history else 0.0,
             final_accuracy=history[-1]["best_accuracy"] if history else None,
             global_step=self.state.global_step,
+            processes=self.world,
+            is_main_process=acc.is_main_process,
         )
 
 
