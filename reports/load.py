@@ -31,6 +31,7 @@ ROW_COLUMNS = (
 )  # fmt: skip
 TRAIN_LOG_NAME = "train_log.jsonl"
 TRAIN_LOG_COLUMNS = ("step", "stage", "loss", "lr", "grad_norm", "tokens_per_s", "val_accuracy")
+RUN_COLUMNS = ("task", "model_kind", "no_curriculum")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -80,8 +81,21 @@ def load_rows(folder: str | Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _run_description(folder: Path) -> dict[str, Any]:
+    """task / model_kind / no_curriculum from the run's ``train_config.json`` (None if absent)."""
+    path = folder / "train_config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8")).get("config", {})
+    except (OSError, ValueError, AttributeError):
+        config = {}
+    return {key: config.get(key) for key in ("task", "model_kind", "no_curriculum")}
+
+
 def load_train_logs(folder: str | Path) -> pd.DataFrame:
-    """Every ``train_log.jsonl`` below ``folder``; ``run`` is its folder relative to ``folder``."""
+    """Every ``train_log.jsonl`` below ``folder``; ``run`` is its folder relative to ``folder``.
+
+    ``task``, ``model_kind`` and ``no_curriculum`` come from the run's train_config.json.
+    """
     folder = Path(folder)
     frames = []
     for path in sorted(folder.rglob(TRAIN_LOG_NAME)) if folder.is_dir() else []:
@@ -91,11 +105,13 @@ def load_train_logs(folder: str | Path) -> pd.DataFrame:
         frame = pd.DataFrame.from_records(records)
         run = path.parent.relative_to(folder).as_posix()
         frame.insert(0, "run", run if run != "." else path.parent.name)
+        for key, value in _run_description(path.parent).items():
+            frame[key] = value
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=["run", *TRAIN_LOG_COLUMNS])
+        return pd.DataFrame(columns=["run", *TRAIN_LOG_COLUMNS, *RUN_COLUMNS])
     logs = pd.concat(frames, ignore_index=True)
-    for column in TRAIN_LOG_COLUMNS:
+    for column in (*TRAIN_LOG_COLUMNS, *RUN_COLUMNS):
         if column not in logs:
             logs[column] = pd.NA
     return logs

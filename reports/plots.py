@@ -230,32 +230,49 @@ def plot_curriculum(table: pd.DataFrame, path: str | Path) -> Path:
     return save_figure(fig, path)
 
 
+def _run_style(part: pd.DataFrame, index: int) -> dict[str, object]:
+    """Colour by task (as in every figure), line style by kind: rmt -, no curriculum --, full :."""
+    task = part["task"].iloc[0] if "task" in part and pd.notna(part["task"].iloc[0]) else None
+    colour = task_colour(task) if task else plt.get_cmap("tab10")(index % 10)
+    kind = part["model_kind"].iloc[0] if "model_kind" in part else None
+    no_curriculum = bool(part["no_curriculum"].iloc[0]) if "no_curriculum" in part else False
+    style = ":" if kind == "full-attention" else "--" if no_curriculum else "-"
+    return {"color": colour, "linestyle": style}
+
+
 def plot_training(table: pd.DataFrame, path: str | Path) -> Path:
-    """Training loss and validation accuracy vs step, one colour per run."""
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
-    runs = sorted(table["run"].unique())
-    colours = plt.get_cmap("tab10")(np.arange(len(runs)) % 10)
-    for run, colour in zip(runs, colours, strict=True):
-        part = table[table["run"] == run]
+    """Training loss and validation accuracy vs optimizer step, one line per run."""
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.4))
+    for index, run in enumerate(sorted(table["run"].unique())):
+        part = table[table["run"] == run].sort_values("step")
+        style = _run_style(part, index)
         loss = part.dropna(subset=["loss"])
-        ax_loss.plot(loss["step"], loss["loss"], color=colour, linewidth=1, label=run)
+        ax_loss.plot(loss["step"], loss["loss"], linewidth=1.2, label=run, **style)
         acc = part.dropna(subset=["val_accuracy"])
         if not acc.empty:
-            ax_acc.plot(acc["step"], 100 * acc["val_accuracy"], color=colour, marker=".", label=run)
-        stages = part.dropna(subset=["stage"]).groupby("stage", sort=False)["step"].min().iloc[1:]
-        for step in stages:
-            ax_acc.axvline(step, color=colour, alpha=0.2, linewidth=0.8)
-    ax_loss.set_yscale("log")
+            ax_acc.plot(acc["step"], 100 * acc["val_accuracy"], marker=".", markersize=3, linewidth=1.2,
+                        label=run, **style)  # fmt: skip
+        if style["linestyle"] == "-":  # curriculum runs: mark where each stage starts
+            starts = (
+                part.dropna(subset=["stage"]).groupby("stage", sort=True)["step"].min().iloc[1:]
+            )
+            for step in starts:
+                ax_acc.axvline(step, color=style["color"], alpha=0.25, linewidth=0.8)
+    losses = pd.to_numeric(table["loss"], errors="coerce").dropna()
+    log_scale = not losses.empty and losses.min() > 0 and losses.max() / losses.min() > 10
+    if log_scale:  # loss spans decades: log scale, plain-number tick labels
+        ax_loss.set_yscale("log")
+        ax_loss.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
     ax_loss.set_xlabel("optimizer step")
-    ax_loss.set_ylabel("training loss (cross-entropy)")
+    ax_loss.set_ylabel("training loss (cross-entropy" + (", log scale)" if log_scale else ")"))
     ax_loss.set_title("Training loss")
     ax_acc.set_xlabel("optimizer step")
     _percent_axis(ax_acc)
     ax_acc.set_ylabel("validation accuracy (%)")
-    ax_acc.set_title("Validation accuracy (vertical lines: curriculum stages)")
-    for ax in (ax_loss, ax_acc):
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
+    ax_acc.set_title("Validation accuracy (faint lines: curriculum stage starts)")
+    ax_loss.grid(True, alpha=0.3)
+    ax_acc.grid(True, alpha=0.3)
+    ax_acc.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return save_figure(fig, path)
 
 

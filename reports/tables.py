@@ -239,8 +239,17 @@ def flops_table(
 
 
 def training_table(logs: pd.DataFrame) -> pd.DataFrame:
-    """Training logs reduced to the plotted columns (run, step, stage, loss, val_accuracy)."""
-    columns = ["run", "step", "stage", "loss", "val_accuracy"]
+    """Training logs reduced to the plotted columns (run and its task/kind, step, stage, loss, accuracy)."""
+    columns = [
+        "run",
+        "task",
+        "model_kind",
+        "no_curriculum",
+        "step",
+        "stage",
+        "loss",
+        "val_accuracy",
+    ]
     if logs.empty:
         return pd.DataFrame(columns=columns)
     table = logs.loc[:, columns].copy()

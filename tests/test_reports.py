@@ -157,7 +157,9 @@ def test_generalization_grid_csv(built) -> None:
     ]
     # The no-curriculum model (3/10, also train_segments 7) must not be mixed in: 10/10, not 13/20;
     # the copy's answers to the same samples at 512 tokens are not counted twice (n stays 10).
-    copy = grid[(grid["task"] == "memorize") & (grid["train_segments"] == 7) & (grid["length"] == 512)]
+    copy = grid[
+        (grid["task"] == "memorize") & (grid["train_segments"] == 7) & (grid["length"] == 512)
+    ]
     assert copy.iloc[0]["n"] == N
     assert len(seven) == 1 and seven.iloc[0]["n"] == N and seven.iloc[0]["accuracy"] == 1.0
 
