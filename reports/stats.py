@@ -24,4 +24,6 @@ def wilson_interval(correct: int, n: int, z: float = Z_95) -> tuple[float, float
     denominator = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if correct == 0 else max(0.0, centre - half)  # exact 0 / 1 at the ends, where
+    high = 1.0 if correct == n else min(1.0, centre + half)  # rounding leaves ~1e-17 residues
+    return low, high

@@ -89,6 +89,11 @@ def write_synthetic_results(folder: Path) -> None:
     (run / "train_log.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in log), encoding="utf-8"
     )
+    config = {
+        "config": {"task": "memorize", "model_kind": "rmt", "no_curriculum": False},
+        "hash": "x",
+    }
+    (run / "train_config.json").write_text(json.dumps(config), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +201,7 @@ def test_training_csv(built) -> None:
     logs = pd.read_csv(out / "training_curves.csv")
     assert set(logs["run"]) == {"runs/rmt-memorize"} and len(logs) == 21
     assert logs["val_accuracy"].dropna().tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert set(logs["task"]) == {"memorize"} and set(logs["model_kind"]) == {"rmt"}
 
 
 def test_missing_figures_are_reported(tmp_path) -> None:
@@ -214,6 +220,8 @@ def test_missing_figures_are_reported(tmp_path) -> None:
 
 
 def test_wilson_interval_known_values() -> None:
+    low, high = wilson_interval(0, 3)
+    assert low == 0.0 and wilson_interval(3, 3)[1] == 1.0  # exact at the ends, no rounding residue
     low, high = wilson_interval(0, 10)
     assert low == 0.0 and high == pytest.approx(0.27753, abs=1e-4)
     low, high = wilson_interval(81, 100)
