@@ -153,3 +153,23 @@ def test_config_file_and_flags(tmp_path: Path, fa_dir: Path) -> None:
     _assert_user_error(
         CliRunner().invoke(cli, ["eval", "--config", str(config)]), "unknown option 'modle'"
     )
+
+
+def test_a_length_too_short_for_the_task_fails_before_any_row(tmp_path: Path, fa_dir: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "--model",
+            str(fa_dir),
+            "--task",
+            "reasoning",
+            "--lengths",
+            "128,8",
+            "--out",
+            str(out),
+        ],
+    )
+    _assert_user_error(result, "too short")
+    assert not list(out.glob("*.jsonl"))

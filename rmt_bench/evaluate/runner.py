@@ -157,6 +157,7 @@ def evaluate(
     _check_labels(model, config.task, labels)
     source = open_samples(config, model.tokenizer_name)
     refs = {length: source.refs(length, config.num_samples) for length in lengths}  # checks all
+    source.load(refs[min(lengths)][0])  # a length too short for the facts fails here, not mid-run
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
     digest = hash_of(identity)
     name = config.name or model_name(config.model)
