@@ -186,7 +186,7 @@ def source_key(spec: str) -> str:
     kind, argument = parse_noise_spec(spec)
     parts: list[Any] = [kind, FORMAT_VERSION, "sources-v2"]
     if kind == "builtin":
-        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v2"]
+        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v3"]
     elif kind == "hf":
         parts.append(argument)
     else:

@@ -36,6 +36,14 @@ def bpe_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(directory)
 
 
+@pytest.fixture(scope="module")
+def noise(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small text noise source (preparing the full built-in pool twice would be slow)."""
+    path = tmp_path_factory.mktemp("noise") / "noise.txt"
+    path.write_text(" ".join(builtin_sentences(4000, seed=11)), encoding="utf-8")
+    return f"text:{path}"
+
+
 @pytest.fixture(autouse=True)
 def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RMT_BENCH_CACHE", str(tmp_path_factory.getbasetemp() / "rmt-cache"))
@@ -49,11 +57,20 @@ def test_bpe_is_not_whitespace_agnostic(bpe_dir: str) -> None:
 
 @pytest.mark.parametrize("task", ["memorize", "detect_memorize", "reasoning"])
 @pytest.mark.parametrize("length", [90, 257, 1000, 5000])
-def test_bpe_lengths_are_exact_and_facts_at_offsets(bpe_dir: str, task: str, length: int) -> None:
+def test_bpe_lengths_are_exact_and_facts_at_offsets(
+    bpe_dir: str, noise: str, task: str, length: int
+) -> None:
     tok, _ = resolve_tokenizer(bpe_dir)
     for index in range(3):
         row = build_sample(
-            task, length=length, seed=1, index=index, tokenizer=bpe_dir, verify=False, with_ids=True
+            task,
+            length=length,
+            seed=1,
+            index=index,
+            tokenizer=bpe_dir,
+            noise=noise,
+            verify=False,
+            with_ids=True,
         )
         context = np.asarray(tok(row["context"], add_special_tokens=False)["input_ids"])
         question = np.asarray(tok(row["question"], add_special_tokens=False)["input_ids"])
@@ -65,16 +82,18 @@ def test_bpe_lengths_are_exact_and_facts_at_offsets(bpe_dir: str, task: str, len
             assert context[pos : pos + len(ids)].tolist() == ids
 
 
-def test_bpe_long_text_encodes_in_chunks(bpe_dir: str) -> None:
+def test_bpe_long_text_encodes_in_chunks(bpe_dir: str, noise: str) -> None:
     tok, _ = resolve_tokenizer(bpe_dir)
-    row = build_sample("detect_memorize", length=30000, seed=0, index=0, tokenizer=bpe_dir)
+    row = build_sample(
+        "detect_memorize", length=30000, seed=0, index=0, tokenizer=bpe_dir, noise=noise
+    )
     expected = tok(row["context"], add_special_tokens=False)["input_ids"]
     assert encode_text(tok, row["context"], chunk_chars=777).tolist() == expected
 
 
-def test_bpe_and_bert_rows_differ_but_are_each_exact(bpe_dir: str) -> None:
-    bpe = build_sample("reasoning", length=600, seed=0, index=0, tokenizer=bpe_dir)
-    bert = build_sample("reasoning", length=600, seed=0, index=0)
+def test_bpe_and_bert_rows_differ_but_are_each_exact(bpe_dir: str, noise: str) -> None:
+    bpe = build_sample("reasoning", length=600, seed=0, index=0, tokenizer=bpe_dir, noise=noise)
+    bert = build_sample("reasoning", length=600, seed=0, index=0, noise=noise)
     assert bpe["tokenizer"] == bpe_dir and bert["tokenizer"] == "minilm"
     assert bpe["facts"] == bert["facts"]  # facts come from the RNG, not from the tokenizer
     assert bpe["context"] != bert["context"]

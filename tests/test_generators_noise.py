@@ -18,8 +18,8 @@ from generators.world import MOVES, PEOPLE, ROOMS
 
 
 @pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / "cache"
+def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path_factory.getbasetemp() / "rmt-cache"  # shared by the session's tests
     monkeypatch.setenv("RMT_BENCH_CACHE", str(cache))
     return cache
 
@@ -198,9 +198,12 @@ def test_bad_noise_specs(spec: str, message: str) -> None:
 
 def test_empty_text_source_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("   \n\n", encoding="utf-8")
+    spec = f"text:{tmp_path}"
     with pytest.raises(BenchInputError, match="holds no text"):
-        build_sample("memorize", length=300, seed=0, index=0, noise=f"text:{tmp_path}")
-    assert not list((tmp_path / "cache").rglob("meta.json"))  # nothing half-written
+        build_sample("memorize", length=300, seed=0, index=0, noise=spec)
+    directory = pool_directory(spec, resolve_tokenizer("minilm")[0])
+    assert not directory.exists()  # nothing half-written
+    assert not [p for p in directory.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_sentence_splitter_rules() -> None:
