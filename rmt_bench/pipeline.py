@@ -22,7 +22,7 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
    run took to finish its K-segment stage) and the full-attention baseline on one task.
 2. eval, short lengths: every task's final model at ``segments x segment_size`` tokens.
 3. eval, generalization grid: every curriculum stage's checkpoint at the grid's segment
-   counts; the no-curriculum model and the full-attention baseline at the same lengths.
+   counts (the last stage's is the final model); the no-curriculum model and the full-attention baseline at the same lengths.
 4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
    tasks at one length before the next, while the evaluation budget lasts (cpu: 8 samples
    per length from 64k tokens on, 32 before).
@@ -351,7 +351,7 @@ class Pipeline:
                 self._eval_step(f"rmt-{t}", self.runs / f"rmt-{t}", t, length, "rmt")
                 for t in cfg.tasks
             ]
-        steps += self._grid_steps(grid, ablation, full)
+        steps += self._grid_steps(grid, ablation, full, lengths)
         for length in long:
             # Fewer samples at the longest lengths on CPU (the intervals in the figure show it).
             long_n = min(cfg.long_num_samples, cfg.num_samples)
@@ -363,17 +363,23 @@ class Pipeline:
         steps.append(Step("report", "report", lambda: False, self._report))
         return steps
 
-    def _grid_steps(self, grid: list[int], ablation: dict | None, full: dict | None) -> list[Step]:
+    def _grid_steps(
+        self, grid: list[int], ablation: dict | None, full: dict | None, main_lengths: list[int]
+    ) -> list[Step]:
         cfg = self.config
         steps = []
         for task in cfg.tasks:
             stages = self._train_config(task, {}).stage_segments
             for index in range(1, len(stages) + 1):
-                stage_dir = self.runs / f"rmt-{task}" / f"stage-{index}"
+                # The last stage's checkpoint *is* the final model (rmt-{task}): evaluate that,
+                # so the headline model has every length and no sample is answered twice.
+                last = index == len(stages)
+                name = f"rmt-{task}" if last else f"rmt-{task}-stage{index}"
+                folder = self.runs / f"rmt-{task}" / ("" if last else f"stage-{index}")
                 for length in grid:
-                    steps.append(
-                        self._eval_step(f"rmt-{task}-stage{index}", stage_dir, task, length, "rmt")
-                    )
+                    if last and length in main_lengths:
+                        continue  # already a short/long-length step of the final model
+                    steps.append(self._eval_step(name, folder, task, length, "rmt"))
         if ablation and ablation["task"] in cfg.tasks:
             name = f"rmt-{ablation['task']}-nocurriculum"
             steps += [
