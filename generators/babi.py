@@ -144,3 +144,20 @@ def babi_answers(path: str, task: int, lang: str = "en") -> tuple[str, ...]:
     if not found:
         raise BenchInputError(f"no qa{task} files for language {lang!r} in {path}")
     return tuple(sorted(answers))
+
+
+HUB_REPO = "facebook/babi_qa"
+HUB_FILE = "data/tasks_1-20_v1-2.tar.gz"
+
+
+def download_babi() -> str:
+    """Local path of the bAbI v1.2 release archive from the Hugging Face hub (cached by HF)."""
+    try:
+        from huggingface_hub import hf_hub_download
+
+        return hf_hub_download(HUB_REPO, HUB_FILE, repo_type="dataset")
+    except Exception as error:  # offline, hub down, file moved: one line for the user
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(
+            f"cannot download bAbI from the hub ({HUB_REPO}/{HUB_FILE}; offline?): {first}"
+        ) from error

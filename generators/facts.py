@@ -2,6 +2,7 @@
 
     source = fact_source("builtin")                      # the built-in bAbI world (default)
     source = fact_source("babi:/data/tasks_1-20_v1-2?lang=en-10k&split=test")
+    source = fact_source("babi:hub")                     # the release from the HF hub (online)
     draw = source.draw("qa1", rng)   # Draw(facts=("Mary moved to the bathroom.",), question, answer)
     draw = source.draw("qa4", rng)   # two relation facts (kept in order), question, answer
     draw = source.draw(7, rng)       # real bAbI only: a whole qa7 story, its question, answer
@@ -21,11 +22,14 @@ from urllib.parse import parse_qs
 
 import numpy as np
 
-from generators.babi import babi_answers, load_babi, read_babi_file
+from generators.babi import babi_answers, download_babi, load_babi, read_babi_file
 from generators.errors import BenchInputError
 from generators.world import ROOMS, answer_relation, answer_where, movement_fact, relation_pair
 
-FACTS_HELP = "builtin | babi:PATH[?lang=en|en-10k|...&split=train|test] (folder, .zip or .tar.gz)"
+FACTS_HELP = (
+    "builtin | babi:PATH[?lang=en|en-10k|...&split=train|test] (folder, .zip or .tar.gz; "
+    "PATH 'hub' downloads the release from the HF hub)"
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ def fact_source(spec: str) -> FactSource:
     if kind != "babi" or not rest:
         raise BenchInputError(f"unknown fact source {spec!r}: use {FACTS_HELP}")
     path, _, query = rest.partition("?")
+    if path in ("hub", "hf"):  # the release archive from the Hugging Face hub (online)
+        path = download_babi()
     options = {key: values[-1] for key, values in parse_qs(query).items()}
     unknown = set(options) - {"lang", "split"}
     if unknown:

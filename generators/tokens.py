@@ -75,6 +75,8 @@ def _backend(tokenizer: Any) -> Any | None:
 
 def encode_batch(tokenizer: Any, texts: Sequence[str]) -> list[np.ndarray]:
     """Token ids (int32, no special tokens) of each text, as the tokenizer itself gives them."""
+    if isinstance(tokenizer, str):
+        tokenizer, _ = resolve_tokenizer(tokenizer)
     backend = _backend(tokenizer)
     if backend is not None:
         encodings = backend.encode_batch(list(texts), add_special_tokens=False)
@@ -109,7 +111,12 @@ def _cut_points(text: str, chunk_chars: int) -> list[int]:
 
 
 def encode_text(tokenizer: Any, text: str, chunk_chars: int = CHUNK_CHARS) -> np.ndarray:
-    """Token ids (int32, no special tokens) of ``text``, tokenized in pieces of ~64k chars."""
+    """Token ids (int32, no special tokens) of ``text``, tokenized in pieces of ~64k chars.
+
+    ``tokenizer`` is a tokenizer object or a name for ``resolve_tokenizer`` ("minilm").
+    """
+    if isinstance(tokenizer, str):
+        tokenizer, _ = resolve_tokenizer(tokenizer)
     if len(text) <= chunk_chars:
         return encode_batch(tokenizer, [text])[0]
     check_additive(tokenizer)

@@ -123,3 +123,23 @@ def test_babi_errors(babi_dir: Path, tmp_path: Path) -> None:
         build_sample("memorize", length=300, seed=0, index=0, facts="wiki:x")
     with pytest.raises(BenchInputError, match="too short"):
         build_sample("babi:qa3", length=64, seed=0, index=0, facts=f"babi:{babi_dir}")
+
+
+def test_babi_from_the_hub_fails_in_one_line_when_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import generators.facts
+
+    generators.facts.fact_source.cache_clear()
+    with pytest.raises(BenchInputError, match="cannot download bAbI from the hub") as info:
+        build_sample("memorize", length=300, seed=0, index=0, facts="babi:hub")
+    assert "\n" not in str(info.value)
+
+
+def test_tar_gz_release(babi_dir: Path, tmp_path: Path) -> None:
+    import tarfile
+
+    archive = tmp_path / "tasks_1-20_v1-2.tar.gz"
+    with tarfile.open(archive, "w:gz") as handle:
+        name = "qa1_single-supporting-fact_test.txt"
+        handle.add(babi_dir / "en" / name, f"tasks_1-20_v1-2/en/{name}")
+    assert load_babi(str(archive), 1, "en", "test") == load_babi(str(babi_dir), 1, "en", "test")
