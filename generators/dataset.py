@@ -170,9 +170,24 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
         stale.unlink(missing_ok=True)
 
 
+def _sources(config: GenerateConfig) -> dict[str, Any]:
+    """What the samples were drawn from: tokenizer fingerprint and the noise pool's size."""
+    from generators.noise_sources import load_pool
+    from generators.tokens import resolve_tokenizer, tokenizer_fingerprint
+
+    tokenizer, _ = resolve_tokenizer(config.tokenizer)
+    pool = load_pool(config.noise, tokenizer)
+    return {
+        "tokenizer_fingerprint": tokenizer_fingerprint(tokenizer),
+        "noise_sentences": pool.n,
+        "noise_tokens": pool.total_tokens,
+    }
+
+
 def _metadata(config: GenerateConfig, jobs: Sequence[ShardJob], out: Path) -> dict[str, Any]:
     return {
         "config": json.loads(json.dumps(asdict(config))),
+        "sources": _sources(config),
         "versions": _versions(),
         "rows": config.num_samples * len(config.lengths),
         "shards": [str(Path(job.path).relative_to(out)) for job in jobs],
