@@ -35,3 +35,15 @@ def test_parse_length_rejects_bad_input(text: object) -> None:
 @pytest.mark.parametrize("value", [1, 700, 4096, 131072, 2097152, 3 * 1024**2, 1025])
 def test_format_length_round_trips(value: int) -> None:
     assert parse_length(format_length(value)) == value
+
+
+def test_import_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, generators; generators.parse_length('4k'); "
+        "print(sorted(m for m in ('numpy', 'transformers', 'torch', 'datasets') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
