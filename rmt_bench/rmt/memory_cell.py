@@ -70,12 +70,9 @@ class MemoryCell(nn.Module):
         """The backbone output for one step (``last_hidden_state`` (A, T, H), maybe a cache)."""
         embeds = step.embed(self.embeddings, memory)
         kwargs.setdefault("use_cache", False)  # decoders would build a KV cache per step
-        return self.body(
-            inputs_embeds=embeds,
-            attention_mask=step.attention_mask,
-            position_ids=step.position_ids,
-            **kwargs,
-        )
+        if step.position_ids is not None:  # only when needed: not every backbone takes them
+            kwargs["position_ids"] = step.position_ids
+        return self.body(inputs_embeds=embeds, attention_mask=step.attention_mask, **kwargs)
 
     def forward(
         self, memory: torch.Tensor | None, step: StepInputs
