@@ -21,8 +21,9 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
    without curriculum (one stage on K segments, as many optimizer steps as the curriculum
    run took to finish its K-segment stage) and the full-attention baseline on one task.
 2. eval, short lengths: every task's final model at ``segments x segment_size`` tokens.
-3. eval, generalization grid: every curriculum stage's checkpoint at the grid's segment
-   counts (the last stage's is the final model); the no-curriculum model and the full-attention baseline at the same lengths.
+3. eval, generalization grid: the curriculum stages' checkpoints (cpu: those trained on
+   1, 2, 4, 8 segments and the last, which is the final model) at the grid's segment
+   counts (cpu: 16 samples each); the no-curriculum model and the full-attention baseline at the same lengths.
 4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
    tasks at one length before the next, while the evaluation budget lasts (cpu: 8 samples
    per length from 64k tokens on, 32 before).
@@ -66,6 +67,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "segments": tuple(2**k for k in range(3, 15)),  # 8 .. 16384 segments of 64 = 512 .. 1M
         "short_segments": 64,  # up to 4k tokens before the grid
         "grid_segments": (1, 2, 4, 8, 16, 32),
+        "grid_train_segments": (1, 2, 4, 8),  # + the last stage; stage checkpoints in the grid
+        "grid_num_samples": 16,
         "num_samples": 32,
         "long_num_samples": 8,  # from long_from_segments on (64k tokens and beyond)
         "long_from_segments": 1024,
@@ -78,6 +81,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "segments": tuple(2**k for k in range(3, 13)),  # 8 .. 4096 segments of 499 = 4k .. 2M
         "short_segments": 64,
         "grid_segments": (1, 2, 4, 8, 16, 32, 64),
+        "grid_train_segments": (1, 2, 3, 4, 5, 6, 7),
+        "grid_num_samples": 256,
         "num_samples": 256,
         "long_num_samples": 256,
         "long_from_segments": 4096,
@@ -103,6 +108,8 @@ class PipelineConfig:
     segments: tuple[int, ...] | None = None
     short_segments: int | None = None
     grid_segments: tuple[int, ...] | None = None
+    grid_train_segments: tuple[int, ...] | None = None
+    grid_num_samples: int | None = None
     ablation: bool = True
     full_attention: bool = True
     train_overrides: dict[str, Any] = field(default_factory=dict)  # on top of the train preset
@@ -125,6 +132,8 @@ class PipelineConfig:
                 "segments",
                 "short_segments",
                 "grid_segments",
+                "grid_train_segments",
+                "grid_num_samples",
             )
         }
         unknown = [task for task in self.tasks if task not in TASKS]
@@ -368,27 +377,31 @@ class Pipeline:
     ) -> list[Step]:
         cfg = self.config
         steps = []
+        grid_n = min(cfg.grid_num_samples, cfg.num_samples)
         for task in cfg.tasks:
             stages = self._train_config(task, {}).stage_segments
             for index in range(1, len(stages) + 1):
                 # The last stage's checkpoint *is* the final model (rmt-{task}): evaluate that,
                 # so the headline model has every length and no sample is answered twice.
                 last = index == len(stages)
+                if not last and stages[index - 1] not in cfg.grid_train_segments:
+                    continue
                 name = f"rmt-{task}" if last else f"rmt-{task}-stage{index}"
                 folder = self.runs / f"rmt-{task}" / ("" if last else f"stage-{index}")
                 for length in grid:
                     if last and length in main_lengths:
                         continue  # already a short/long-length step of the final model
-                    steps.append(self._eval_step(name, folder, task, length, "rmt"))
+                    steps.append(self._eval_step(name, folder, task, length, "rmt", grid_n))
         if ablation and ablation["task"] in cfg.tasks:
             name = f"rmt-{ablation['task']}-nocurriculum"
             steps += [
-                self._eval_step(name, self.runs / name, ablation["task"], n, "rmt") for n in grid
+                self._eval_step(name, self.runs / name, ablation["task"], n, "rmt", grid_n)
+                for n in grid
             ]
         if full and full["task"] in cfg.tasks:
             name = f"full-attention-{full['task']}"
             steps += [
-                self._eval_step(name, self.runs / name, full["task"], n, "full-attention")
+                self._eval_step(name, self.runs / name, full["task"], n, "full-attention", grid_n)
                 for n in grid
             ]
         return steps

@@ -173,3 +173,14 @@ def test_tiny_pipeline_end_to_end_resumes_after_interrupt(tmp_path) -> None:
 
     again = Pipeline(_tiny(tmp_path)).run()
     assert {s.status for s in again.steps if s.name != "report"} == {"skipped"}
+
+
+def test_grid_keeps_the_chosen_stages_and_the_final_model(tmp_path) -> None:
+    config = _tiny(tmp_path, grid_segments=(1, 4), grid_train_segments=(2,), grid_num_samples=1)
+    names = [step.name for step in Pipeline(config).steps()]
+    assert not any(
+        "stage" in name for name in names
+    )  # stage 1 left out; stage 2 is the final model
+    assert (
+        "eval rmt-memorize memorize @ 64 tokens" in names
+    )  # the final model at the grid's 4 segments

@@ -3,6 +3,7 @@
     rmt-bench figures --preset cpu --work figures_run --budget-minutes 120
     rmt-bench figures --preset paper --work /data/figures --report-out reports/
     rmt-bench figures --preset cpu --tasks memorize --max-segments 64 --set steps_per_stage=50
+    rmt-bench figures --preset cpu --work figures_run --dry-run     # the plan, and what is done
 
 Re-running the same command resumes: finished steps are skipped, interrupted ones
 continue. ``--budget-minutes`` bounds the evaluation time (training always finishes).
@@ -73,6 +74,7 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     help="Training option on top of the preset (e.g. steps_per_stage=50); repeatable.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.option("--dry-run", is_flag=True, help="List the steps (and which are complete) and stop.")
 def command(
     preset: str,
     work: str,
@@ -85,9 +87,10 @@ def command(
     no_full_attention: bool,
     sets: tuple[str, ...],
     no_progress: bool,
+    dry_run: bool,
 ) -> None:
     """Train each task, evaluate at growing lengths within a budget, draw the report."""
-    from rmt_bench.pipeline import PRESETS, PipelineConfig, run_pipeline
+    from rmt_bench.pipeline import PRESETS, Pipeline, PipelineConfig, run_pipeline
 
     segments = None
     if max_segments is not None:
@@ -107,6 +110,17 @@ def command(
         train_overrides=_parse_set(sets),
         progress=not no_progress,
     )
+
+    if dry_run:
+        pipeline = Pipeline(config)
+        steps = pipeline.steps()
+        for number, step in enumerate(steps, start=1):
+            state = "complete" if step.phase != "report" and step.done() else "to run"
+            click.echo(f"{number:>4} {state:<9} {step.name}")
+        click.echo(
+            f"{len(steps)} steps; evaluation budget {pipeline.config.budget_minutes:g} minutes"
+        )
+        return
 
     def show(step, summary) -> None:  # noqa: ANN001
         done = sum(1 for s in summary.steps if s.status != "pending")
