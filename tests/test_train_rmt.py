@@ -160,3 +160,27 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
         ranges = [(r["index_start"], r["index_end"]) for r in records if r["stage"] == stage]
         assert ranges == [(4 * i, 4 * i + 4) for i in range(6)]
     assert RMT.from_pretrained(out).extra["trained_segments"] == 2
+
+
+def test_full_attention_kind_trains_through_the_same_loop(tmp_path: Path) -> None:
+    from baselines.full_attention import FullAttentionClassifier
+
+    out = tmp_path / "fa"
+    result = train(
+        _cfg(model_kind="full-attention", curriculum=(1, 2), steps_per_stage=2, val_every=2),
+        out,
+        progress=False,
+    )
+    assert result.global_step == 4
+    model = FullAttentionClassifier.from_pretrained(out)
+    assert model.extra["trained_segments"] == 2 and model.kind == "full-attention"
+
+
+def test_bf16_autocast_trains_and_saves_float32_weights(tmp_path: Path) -> None:
+    out = tmp_path / "bf16"
+    train(_cfg(mixed_precision="bf16", curriculum=(2,), steps_per_stage=2, val_every=2), out,
+          progress=False)  # fmt: skip
+    weights = load_file(out / "last" / "model.safetensors")
+    assert all(w.dtype == torch.float32 and torch.isfinite(w).all() for w in weights.values())
+    records = read_log(out / "train_log.jsonl")
+    assert all(r["loss"] is None or r["loss"] > 0 for r in records)

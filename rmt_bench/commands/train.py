@@ -107,7 +107,11 @@ def command(
 
     overrides = {key: value for key, value in flags.items() if value is not None}
     saved = Path(out) / TRAIN_CONFIG
-    if resume and saved.is_file() and config_file is None:
+    if resume and not saved.is_file():
+        from generators.errors import BenchInputError
+
+        raise BenchInputError(f"--resume: {out} holds no training run ({TRAIN_CONFIG})")
+    if resume and config_file is None:
         # resume with the run's own config; flags given again must agree (checked by hash)
         overrides = {**read_json(saved)["config"], **overrides}
     cfg = resolve_train_config(config_file, overrides)

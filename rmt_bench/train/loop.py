@@ -113,6 +113,7 @@ def _make_accelerator(cfg: TrainConfig) -> Any:
     precision = cfg.mixed_precision
     if precision == "auto":
         precision = "bf16" if torch.cuda.is_available() else "no"
+    _forget_other_precision(precision)
     # Unused parameters (e.g. BERT's pooler) must not stall the DDP all-reduce.
     ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
     # cpu=True without CUDA: processes started by torchrun (accelerate launch --multi_gpu)
@@ -120,6 +121,20 @@ def _make_accelerator(cfg: TrainConfig) -> Any:
     return Accelerator(
         mixed_precision=precision, cpu=not torch.cuda.is_available(), kwargs_handlers=[ddp]
     )
+
+
+def _forget_other_precision(precision: str) -> None:
+    """Let one Python process train twice with different precisions (API use, tests).
+
+    accelerate keeps a process-wide state and refuses a second Accelerator with
+    another ``mixed_precision``; in a single process that state can be reset.
+    """
+    from accelerate.state import AcceleratorState, PartialState
+
+    if not AcceleratorState._shared_state or PartialState().num_processes > 1:
+        return
+    if str(AcceleratorState().mixed_precision) != precision:
+        AcceleratorState._reset_state()
 
 
 def _quiet_transformers() -> None:
