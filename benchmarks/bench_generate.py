@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from generators.build import build_sample  # noqa: E402
 from generators.dataset import build_dataset  # noqa: E402
 from generators.noise_sources import load_pool  # noqa: E402
-from generators.tokens import encode_batch, resolve_tokenizer  # noqa: E402
+from generators.tokens import _backend, resolve_tokenizer  # noqa: E402
 from rmt_bench.profiling import MemoryWatch, current_rss_mb, emit_json_line  # noqa: E402
 
 LENGTHS = {"16k": 16 * 1024, "128k": 128 * 1024, "1M": 1024**2, "2M": 2 * 1024**2}
@@ -47,19 +47,21 @@ def naive_sample(
 ) -> tuple[str, int]:
     """Reference: tokenize noise sentence by sentence, concatenate, insert the facts.
 
-    Each sentence goes through the tokenizer's Rust backend on its own (faster than
-    the Python ``tokenizer(...)`` call BABILong uses, so the ratio is conservative).
+    Each sentence goes through the tokenizer's Rust backend on its own
+    (``Tokenizer.encode``: much faster than the Python ``tokenizer(...)`` call
+    BABILong uses, so the speed-up against it is conservative).
     """
-    budget = length - len(encode_batch(tokenizer, [question])[0])
-    fact_ids = [encode_batch(tokenizer, [f])[0] for f in facts]
+    backend = _backend(tokenizer)
+    budget = length - len(backend.encode(question, add_special_tokens=False).ids)
+    fact_ids = [backend.encode(f, add_special_tokens=False).ids for f in facts]
     budget -= sum(len(ids) for ids in fact_ids)
     pieces: list[str] = []
-    ids: list[np.ndarray] = []
+    ids: list[list[int]] = []
     count = 0
     i = int(rng.integers(len(sentences)))
     while True:
         sentence = sentences[i % len(sentences)]
-        sentence_ids = encode_batch(tokenizer, [" " + sentence])[0]
+        sentence_ids = backend.encode(" " + sentence, add_special_tokens=False).ids
         if count + len(sentence_ids) > budget:
             break
         pieces.append(sentence)

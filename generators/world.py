@@ -60,24 +60,31 @@ def relation_pair(rng: np.random.Generator) -> tuple[tuple[str, str], str]:
     """Two qa4 facts around one shared room and a question about one of the relations.
 
     As in bAbI qa4: "The hallway is east of the bathroom." + "The bedroom is west
-    of the bathroom." with either "What is <dir> of the <room>?" or "What is the
-    <room> <dir> of?"; the answer is one of the two other rooms.
+    of the bathroom." The question picks one relation "a is <dir> of b" and asks
+    for either side of it in one of bAbI's two forms: "What is <dir> of the b?" /
+    "What is the b <opposite dir> of?" (answer a), or "What is <opposite dir> of
+    the a?" / "What is the a <dir> of?" (answer b). The two outer rooms sit on
+    different sides of the shared room, so every question has exactly one answer
+    (the shared room itself can be the answer, as in bAbI).
     """
     hub, first, second = (ROOMS[i] for i in rng.choice(len(ROOMS), size=3, replace=False))
     d1 = _pick(rng, DIRECTIONS)
     d2 = _pick(rng, [d for d in DIRECTIONS if d != d1])  # two different sides of the hub
-    # Each fact relates one outer room to the hub; either side of the relation may be the hub.
     facts = []
+    relations = []  # (a, dir, b): "The a is dir of the b."
     for room, direction in ((first, d1), (second, d2)):
-        if rng.integers(2):
-            facts.append(f"The {room} is {direction} of the {hub}.")
-        else:
-            facts.append(f"The {hub} is {OPPOSITE[direction]} of the {room}.")
-    asked_room, asked_dir = (first, d1) if rng.integers(2) else (second, d2)
-    if rng.integers(2):
-        question = f"What is {asked_dir} of the {hub}?"  # answer: asked_room
-    else:
-        question = f"What is the {hub} {OPPOSITE[asked_dir]} of?"  # answer: asked_room
+        flip = bool(rng.integers(2))  # "room is dir of hub" or "hub is opposite of room"
+        relation = (hub, OPPOSITE[direction], room) if flip else (room, direction, hub)
+        relations.append(relation)
+        facts.append(f"The {relation[0]} is {relation[1]} of the {relation[2]}.")
+    a, direction, b = relations[int(rng.integers(2))]
+    form = int(rng.integers(4))
+    question = (
+        f"What is {direction} of the {b}?",  # -> a
+        f"What is the {b} {OPPOSITE[direction]} of?",  # -> a
+        f"What is {OPPOSITE[direction]} of the {a}?",  # -> b
+        f"What is the {a} {direction} of?",  # -> b
+    )[form]
     return (facts[0], facts[1]), question
 
 
