@@ -128,3 +128,4 @@ def command(
 
     summary = run_pipeline(config, on_step=show)
     click.echo(summary.text())
+    click.echo(f"figures and CSVs: {report_out or f'{work}/reports'}; results: {work}/results")
