@@ -202,8 +202,12 @@ def _count_rows(path: Path, length: int) -> int:
 
 
 def _seconds_per_token(results: Path, kind: str) -> float | None:
-    """Measured evaluation seconds per input token of one model kind (None before any row)."""
-    seconds = tokens = 0.0
+    """Measured evaluation seconds per input token of one model kind (None before any row).
+
+    Taken at the longest length measured so far: shorter samples carry a fixed per-sample
+    overhead that would overstate the cost of the next, longer length.
+    """
+    totals: dict[int, list[float]] = {}  # length -> [seconds, tokens]
     for path in results.glob("*.jsonl"):
         with open(path, encoding="utf-8") as handle:
             for line in handle:
@@ -211,8 +215,12 @@ def _seconds_per_token(results: Path, kind: str) -> float | None:
                     continue
                 row = json.loads(line)
                 if row.get("kind") == kind and not row.get("skipped") and row.get("seconds"):
-                    seconds += float(row["seconds"])
-                    tokens += float(row["n_tokens"])
+                    entry = totals.setdefault(int(row["length"]), [0.0, 0.0])
+                    entry[0] += float(row["seconds"])
+                    entry[1] += float(row["n_tokens"])
+    if not totals:
+        return None
+    seconds, tokens = totals[max(totals)]
     return seconds / tokens if tokens else None
 
 

@@ -184,3 +184,23 @@ def test_grid_keeps_the_chosen_stages_and_the_final_model(tmp_path) -> None:
     assert (
         "eval rmt-memorize memorize @ 64 tokens" in names
     )  # the final model at the grid's 4 segments
+
+
+def test_cost_estimate_uses_the_longest_measured_length(tmp_path) -> None:
+    from rmt_bench.pipeline import _seconds_per_token
+
+    rows = [
+        {"kind": "rmt", "length": 64, "n_tokens": 64, "seconds": 1.0, "skipped": None},  # overhead
+        {"kind": "rmt", "length": 1024, "n_tokens": 1024, "seconds": 2.0, "skipped": None},
+        {
+            "kind": "full-attention",
+            "length": 2048,
+            "n_tokens": 2048,
+            "seconds": 100.0,
+            "skipped": None,
+        },
+        {"kind": "rmt", "length": 4096, "n_tokens": 4096, "seconds": None, "skipped": "too_long"},
+    ]
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert _seconds_per_token(tmp_path, "rmt") == pytest.approx(2.0 / 1024)
+    assert _seconds_per_token(tmp_path, "truncated") is None
