@@ -379,6 +379,8 @@ def paper_comparison(length: int = PAPER_LENGTH) -> list[PaperVariant]:
     * ``with-memory``: the paper's counting with the real encoder layout (512 positions =
       [CLS] + 10 memory + [SEP] + 499 task tokens + [SEP]): more segments, each as big,
       so about 2% lower (x288.9, x28.6).
+    * ``decoder-memory``: the same for OPT's own (decoder) layout, read memory before and
+      write memory after the segment: 492 task tokens per 512 positions (x286.5, x28.2).
     """
     from rmt_bench.opt_family import opt_shape
 
@@ -401,6 +403,12 @@ def paper_comparison(length: int = PAPER_LENGTH) -> list[PaperVariant]:
             "without logits; 512-position input = 499 task tokens + 10 memory + 3 special",
             PAPER,
             RMTLayout.encoder_for_input(512, 10),
+        ),
+        (
+            "decoder-memory",
+            "without logits; 512 positions = 10 read + 492 task tokens + 10 write memory",
+            PAPER,
+            RMTLayout(segment_tokens=492, memory_tokens=10, kind="decoder"),
         ),
     ]
     out = []

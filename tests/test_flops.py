@@ -171,6 +171,7 @@ def test_paper_claim_x295_and_x29_at_2m_tokens() -> None:
     assert variants["chinchilla"].ratios["175B"] == pytest.approx(paper["175B"], rel=0.01)
     # The real layout (memory and specials inside 512 positions) costs a little more.
     assert variants["with-memory"].ratios["125M"] < paper["125M"]
+    assert variants["decoder-memory"].ratios["125M"] < variants["with-memory"].ratios["125M"]
 
 
 def test_rmt_is_cheaper_beyond_one_segment_only() -> None:

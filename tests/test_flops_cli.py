@@ -59,7 +59,12 @@ def test_flops_json_with_memory_layout_and_hf_config(tmp_path) -> None:
     # Memory and special tokens cost FLOPs: the ratio is below the plain 499-token layout's.
     plain = full_attention_flops(shape, 1024, PAPER) / rmt_flops(shape, 1024, RMTLayout(499), PAPER)
     assert 1 < row["ratio"] < plain
-    assert {v["name"] for v in doc["paper_comparison"]} == {"paper", "chinchilla", "with-memory"}
+    assert {v["name"] for v in doc["paper_comparison"]} == {
+        "paper",
+        "chinchilla",
+        "with-memory",
+        "decoder-memory",
+    }
 
 
 def test_bad_length_and_unknown_model_are_one_line_errors() -> None:
