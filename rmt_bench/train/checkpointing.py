@@ -33,6 +33,7 @@ from typing import Any
 
 from generators.atomic import atomic_path, atomic_write_text
 from generators.errors import BenchInputError
+from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train.state_io import load_tree, save_tree
 
 LAST = "last"
@@ -159,3 +160,33 @@ def publish_final(best: Path, out: Path) -> None:
         else:
             with atomic_path(target) as tmp:
                 shutil.copyfile(entry, tmp)
+
+
+def check_out(out: Path, cfg: Any, resume: bool) -> None:
+    """Check ``--out`` against ``--resume`` (read-only: every process runs it first)."""
+    saved = out / TRAIN_CONFIG
+    has_run = saved.is_file()
+    if resume and not has_run:
+        raise BenchInputError(f"--resume: {out} holds no training run ({TRAIN_CONFIG})")
+    if has_run and not resume:
+        raise BenchInputError(
+            f"{out} already holds a training run; pass --resume to continue it or choose "
+            "another --out"
+        )
+    if has_run:
+        previous = read_json(saved)
+        if previous.get("hash") != config_hash(cfg):
+            changed = sorted(
+                key
+                for key, value in config_to_dict(cfg).items()
+                if previous.get("config", {}).get(key) != value
+            )
+            raise BenchInputError(
+                f"--resume: the configuration differs from the one in {saved} "
+                f"({', '.join(changed) or 'hash'}); resume with the same options"
+            )
+
+
+def write_train_config(out: Path, cfg: Any) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / TRAIN_CONFIG, {"config": config_to_dict(cfg), "hash": config_hash(cfg)})

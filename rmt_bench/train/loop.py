@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from rmt_bench.train.data_stream import (
 from rmt_bench.train.logging_utils import TrainLog
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.optim import build_optimizer, clip_gradients
+from rmt_bench.train.runtime import StopFlag, make_accelerator, quiet_transformers
 
 log = logging.getLogger(__name__)
 
@@ -80,68 +80,6 @@ class _Batch:
     tokens: int  # task tokens in this process's share
     index_start: int  # the step's global sample-stream range
     index_end: int
-
-
-class _StopFlag:
-    """Turns SIGINT/SIGTERM into a flag checked at step boundaries (second signal: at once)."""
-
-    def __init__(self) -> None:
-        self.raised = False
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _StopFlag:
-        with contextlib.suppress(ValueError):  # not the main thread: leave handlers alone
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.raised:
-            raise KeyboardInterrupt
-        self.raised = True
-        log.warning("interrupt received: saving the resume state at the end of this step")
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
-def _make_accelerator(cfg: TrainConfig) -> Any:
-    import torch
-    from accelerate import Accelerator, DistributedDataParallelKwargs
-
-    precision = cfg.mixed_precision
-    if precision == "auto":
-        precision = "bf16" if torch.cuda.is_available() else "no"
-    _forget_other_precision(precision)
-    # Unused parameters (e.g. BERT's pooler) must not stall the DDP all-reduce.
-    ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
-    # cpu=True without CUDA: processes started by torchrun (accelerate launch --multi_gpu)
-    # on a CPU-only machine then join one gloo group instead of each training alone.
-    return Accelerator(
-        mixed_precision=precision, cpu=not torch.cuda.is_available(), kwargs_handlers=[ddp]
-    )
-
-
-def _forget_other_precision(precision: str) -> None:
-    """Let one Python process train twice with different precisions (API use, tests).
-
-    accelerate keeps a process-wide state and refuses a second Accelerator with
-    another ``mixed_precision``; in a single process that state can be reset.
-    """
-    from accelerate.state import AcceleratorState, PartialState
-
-    if not AcceleratorState._shared_state or PartialState().num_processes > 1:
-        return
-    if str(AcceleratorState().mixed_precision) != precision:
-        AcceleratorState._reset_state()
-
-
-def _quiet_transformers() -> None:
-    """No per-checkpoint "Loading weights" / "Writing shards" bars in a training log."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
 
 
 def _task_labels(task: str) -> tuple[str, ...]:
@@ -180,38 +118,6 @@ def make_source(cfg: TrainConfig, tokenizer: str) -> SampleSource:
     )
 
 
-def _check_out(out: Path, cfg: TrainConfig, resume: bool) -> None:
-    """Check ``--out`` against ``--resume`` (read-only: every process runs it first)."""
-    saved = out / ckpt.TRAIN_CONFIG
-    has_run = saved.is_file()
-    if resume and not has_run:
-        raise BenchInputError(f"--resume: {out} holds no training run ({ckpt.TRAIN_CONFIG})")
-    if has_run and not resume:
-        raise BenchInputError(
-            f"{out} already holds a training run; pass --resume to continue it or choose "
-            "another --out"
-        )
-    if has_run:
-        previous = ckpt.read_json(saved)
-        if previous.get("hash") != config_hash(cfg):
-            changed = sorted(
-                key
-                for key, value in config_to_dict(cfg).items()
-                if previous.get("config", {}).get(key) != value
-            )
-            raise BenchInputError(
-                f"--resume: the configuration differs from the one in {saved} "
-                f"({', '.join(changed) or 'hash'}); resume with the same options"
-            )
-
-
-def _write_train_config(out: Path, cfg: TrainConfig) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt.write_json(
-        out / ckpt.TRAIN_CONFIG, {"config": config_to_dict(cfg), "hash": config_hash(cfg)}
-    )
-
-
 class Trainer:
     """Runs a configured training to the end (or to an interrupt). See the module docstring."""
 
@@ -229,14 +135,14 @@ class Trainer:
         import torch
 
         cfg.validate()
-        _quiet_transformers()
+        quiet_transformers()
         self.cfg = cfg
         self.out = Path(out)
         self.progress = progress
         self.on_step = on_step  # test hook, called after every optimizer step
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        self.accelerator = _make_accelerator(cfg)
+        self.accelerator = make_accelerator(cfg)
         acc = self.accelerator
         self.world = acc.num_processes
         if cfg.batch_size % (self.world * cfg.grad_accum):
@@ -245,10 +151,10 @@ class Trainer:
                 f"x --grad-accum ({cfg.grad_accum})"
             )
         self.micro_batch = cfg.batch_size // (self.world * cfg.grad_accum)
-        _check_out(self.out, cfg, resume)
+        ckpt.check_out(self.out, cfg, resume)
         acc.wait_for_everyone()  # every process checked before the main one writes
         if acc.is_main_process and not resume:
-            _write_train_config(self.out, cfg)
+            ckpt.write_train_config(self.out, cfg)
         acc.wait_for_everyone()
 
         _seed_everything(cfg.seed)
@@ -292,7 +198,9 @@ class Trainer:
         from generators.pretrained import load_tokenizer
         from rmt_bench.data import sample_input_ids
 
-        tokenizer = load_tokenizer(self.tokenizer_name)
+        tokenizer = getattr(self.unwrapped, "tokenizer", None) or load_tokenizer(
+            self.tokenizer_name
+        )
         device = self.accelerator.device
         ids = [sample_input_ids(tokenizer, s).to(device) for s in samples]
         labels = torch.tensor([int(s["label"]) for s in samples], dtype=torch.long, device=device)
@@ -353,6 +261,7 @@ class Trainer:
             "curriculum": not self.cfg.no_curriculum,
             "task": self.cfg.task,
             "train_config_hash": config_hash(self.cfg),
+            "train_config": config_to_dict(self.cfg),
             "stage": stage.index + 1,
             "stage_step": self.state.step_in_stage,
             "global_step": self.state.global_step,
@@ -459,7 +368,7 @@ class Trainer:
         optimizer.zero_grad(set_to_none=True)
         return loss_total, grad_norm
 
-    def _run_stage(self, stage: Stage, stop: _StopFlag) -> None:
+    def _run_stage(self, stage: Stage, stop: StopFlag) -> None:
         cfg, acc, state = self.cfg, self.accelerator, self.state
         optimizer, scheduler = self._start_stage(stage)
         if should_end_stage(state, stage, cfg.advance_at):
@@ -508,7 +417,7 @@ class Trainer:
             batches.close()
             bar.close()
 
-    def _stop_requested(self, stop: _StopFlag) -> bool:
+    def _stop_requested(self, stop: StopFlag) -> bool:
         flag = float(stop.raised)
         if self.world > 1:
             flag = self._reduce([flag], "sum")[0]
@@ -565,7 +474,7 @@ class Trainer:
 
     def run(self) -> TrainResult:
         """Train every remaining stage, publish the final checkpoint, return the summary."""
-        with _StopFlag() as stop:
+        with StopFlag() as stop:
             while not is_finished(self.state, self.stages):
                 stage = self.stages[self.state.stage]
                 stage_start = self._elapsed_now()
