@@ -33,6 +33,9 @@ from reports.style import (
 )
 
 
+KIND_LABELS = {"rmt": "RMT", "full-attention": "full attention", "truncated": "truncated"}
+
+
 def _percent_axis(ax: plt.Axes) -> None:
     ax.set_ylim(-2, 102)
     ax.set_ylabel("accuracy (%)")
@@ -40,17 +43,21 @@ def _percent_axis(ax: plt.Axes) -> None:
 
 
 def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
-    """One curve per (task, model): accuracy vs input length, shaded 95% interval."""
+    """One curve per (task, model): accuracy vs input length, shaded 95% interval.
+
+    Colour = task, line style = model kind; the model's name is in the legend only when a
+    task has several models of one kind (the CSV always names them).
+    """
     table = table[table["n"] > 0]
     fig, ax = plt.subplots(figsize=(9, 4.8))
     models = sorted(table["model"].unique())
-    multi_model = table.groupby("task")["model"].nunique().max() > 1
+    per_kind = table.groupby(["task", "kind"])["model"].nunique().max() > 1
     for (task, model, kind), curve in table.groupby(["task", "model", "kind"], sort=True):
         curve = curve.sort_values("length")
         colour = task_colour(task)
         marker = MARKERS[models.index(model) % len(MARKERS)]
-        label = f"{task_name(task)} ({model})" if multi_model else f"{task_name(task)}"
-        label += "" if kind == "rmt" else f" [{kind}]"
+        label = f"{task_name(task)}, {KIND_LABELS.get(kind, kind)}"
+        label += f" ({model})" if per_kind else ""
         ax.plot(
             curve["length"],
             100 * curve["accuracy"],
