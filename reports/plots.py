@@ -32,7 +32,6 @@ from reports.style import (
     task_name,
 )
 
-
 KIND_LABELS = {"rmt": "RMT", "full-attention": "full attention", "truncated": "truncated"}
 
 
