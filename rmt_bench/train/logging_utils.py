@@ -3,7 +3,10 @@
 Every record has the same keys, so the file loads straight into a data frame:
 ``event`` ("train" or "validation"), ``step`` (global optimizer step), ``stage``
 (1-based), ``segments``, ``loss``, ``lr``, ``grad_norm``, ``tokens_per_s``,
-``val_accuracy``, ``time``; train records also carry ``index_start`` /
+``val_accuracy``, ``time``. A train record summarises the ``log_every`` steps up
+to ``step``: ``loss`` is their mean (all processes), ``tokens_per_s`` their task
+tokens (all processes) per wall second, ``lr`` and ``grad_norm`` (global L2 norm
+before clipping) those of the last step. Train records also carry ``index_start`` /
 ``index_end`` (the stage's sample-stream indices the logged steps consumed), which
 is how a resumed run can be checked for repeated or skipped samples. Fields that do
 not apply to a record are null.
