@@ -36,7 +36,8 @@ step: the test samples of every model at a length are the same samples.
 A step is skipped when its output is complete: a training run whose final model exists
 (``config.json`` and weights in its folder), an evaluation whose rows file holds
 ``num_samples`` rows at that length. An interrupted step is resumed by the train/eval
-code itself. Training is never cut by the budget; evaluation steps are skipped once
+code itself; an evaluation the data cannot serve (bad input, e.g. a length too short for
+a task's facts) is reported as ``error`` and the rest goes on. Training is never cut by the budget; evaluation steps are skipped once
 their estimated time (from the measured seconds per token of the same model kind)
 would exceed what is left of ``budget_minutes``.
 """
@@ -153,8 +154,9 @@ class Step:
     done: Callable[[], bool]
     run: Callable[[], None]
     estimate: Callable[[], float | None] = lambda: None  # seconds, for eval steps
-    status: str = "pending"  # done | skipped (complete) | over budget | failed
+    status: str = "pending"  # done | skipped (complete) | over budget | error (bad input)
     seconds: float = 0.0
+    note: str = ""  # the error of an eval step that could not run
 
 
 @dataclass
@@ -176,6 +178,8 @@ class PipelineSummary:
         lines = [f"{'step':<58} {'status':<12} {'minutes':>8}"]
         for step in self.steps:
             lines.append(f"{step.name:<58} {step.status:<12} {step.seconds / 60:>8.1f}")
+            if step.note:
+                lines.append(f"    {step.note}")
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
         lines.append(
             f"{counts}; evaluation {self.eval_seconds / 60:.1f} of {self.budget_seconds / 60:.0f} budget "
@@ -438,13 +442,22 @@ class Pipeline:
             else:
                 log.info("[%d/%d] %s", number, len(steps), step.name)
                 began = time.perf_counter()
-                step.run()
+                try:
+                    step.run()
+                    step.status = "done"
+                except BenchInputError as error:
+                    if step.phase != "eval":
+                        raise
+                    # e.g. a length too short for a task's facts: the rest can still run
+                    log.warning("%s: %s", step.name, error)
+                    step.status = "error"
+                    step.note = str(error)
                 step.seconds = time.perf_counter() - began
-                step.status = "done"
                 if step.phase == "eval":
                     eval_spent += step.seconds
                     self.state["eval_seconds"] = eval_spent
-                self.state["steps"][step.name] = {"status": "done", "seconds": step.seconds}
+                if step.status == "done":
+                    self.state["steps"][step.name] = {"status": "done", "seconds": step.seconds}
                 self._save_state()
             summary = PipelineSummary(steps, eval_spent, budget, time.perf_counter() - start)
             atomic_write_text(self.work / "progress.txt", summary.text() + "\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from generators.errors import BenchInputError
 from rmt_bench.pipeline import Pipeline, PipelineConfig, Step
 
 TINY_TRAIN = {
@@ -68,28 +69,35 @@ def test_budget_and_resume_logic_with_fake_steps(tmp_path, monkeypatch) -> None:
             ran.append(name)
             outputs.add(name)
 
-        return Step(name, phase, lambda: name in outputs, run, lambda: estimate)
+        def run_or_fail() -> None:
+            raise BenchInputError("length 16 is too short for task reasoning")
+
+        runner = run_or_fail if name == "eval bad" else run
+        return Step(name, phase, lambda: name in outputs, runner, lambda: estimate)
 
     def steps(self):  # noqa: ANN001
         return [fake("train a", "train"), fake("eval cheap", "eval", 1.0), fake("eval huge", "eval", 1e9),
-                fake("eval later", "eval", None), fake("report", "report")]  # fmt: skip
+                fake("eval bad", "eval", 1.0), fake("eval later", "eval", None), fake("report", "report")]  # fmt: skip
 
     monkeypatch.setattr(Pipeline, "steps", steps)
     first = Pipeline(_tiny(tmp_path, budget_minutes=1.0)).run()
-    assert [s.status for s in first.steps] == ["done", "done", "over budget", "done", "done"]
+    assert [s.status for s in first.steps] == [
+        "done",
+        "done",
+        "over budget",
+        "error",
+        "done",
+        "done",
+    ]
     assert ran == ["train a", "eval cheap", "eval later", "report"]
     state = json.loads((tmp_path / "pipeline_state.json").read_text())
     assert set(state["steps"]) == {"train a", "eval cheap", "eval later", "report"}
-    assert "over budget" in (tmp_path / "progress.txt").read_text()
+    progress = (tmp_path / "progress.txt").read_text()
+    assert "over budget" in progress and "too short for task reasoning" in progress
     ran.clear()
     second = Pipeline(_tiny(tmp_path, budget_minutes=1.0)).run()
-    assert [s.status for s in second.steps] == [
-        "skipped",
-        "skipped",
-        "over budget",
-        "skipped",
-        "done",
-    ]
+    statuses = [s.status for s in second.steps]
+    assert statuses == ["skipped", "skipped", "over budget", "error", "skipped", "done"]
     assert ran == ["report"]  # the report is always redrawn; complete steps never rerun
 
 
