@@ -1,10 +1,10 @@
 """The paper's figures end to end: train each task, evaluate at growing lengths, draw the report.
 
     from rmt_bench.pipeline import PipelineConfig, run_pipeline
-    summary = run_pipeline(PipelineConfig(preset="cpu", work="figures_run", budget_minutes=120))
+    summary = run_pipeline(PipelineConfig(preset="cpu", work="runs/figures", budget_minutes=120))
     print(summary.text())
 
-    rmt-bench figures --preset cpu --work figures_run --budget-minutes 120
+    rmt-bench figures --preset cpu --work runs/figures --budget-minutes 120
 
 Work folder layout (everything resumable, nothing ever recomputed once complete)::
 
@@ -99,7 +99,7 @@ class PipelineConfig:
     """What ``rmt-bench figures`` runs; unset fields come from ``PRESETS[preset]``."""
 
     preset: str = "cpu"
-    work: str = "figures_run"
+    work: str = "runs/figures"
     report_out: str | None = None  # default WORK/reports
     tasks: tuple[str, ...] = TASKS
     budget_minutes: float | None = None

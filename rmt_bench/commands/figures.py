@@ -1,9 +1,9 @@
 """``rmt-bench figures``: the paper's pipeline end to end (train, evaluate, report), resumable.
 
-    rmt-bench figures --preset cpu --work figures_run --budget-minutes 120
+    rmt-bench figures --preset cpu --work runs/figures --budget-minutes 120
     rmt-bench figures --preset paper --work /data/figures --report-out reports/
     rmt-bench figures --preset cpu --tasks memorize --max-segments 64 --set steps_per_stage=50
-    rmt-bench figures --preset cpu --work figures_run --dry-run     # the plan, and what is done
+    rmt-bench figures --preset cpu --work runs/figures --dry-run     # the plan, and what is done
 
 Re-running the same command resumes: finished steps are skipped, interrupted ones
 continue. ``--budget-minutes`` bounds the evaluation time (training always finishes).
@@ -43,7 +43,7 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
 )
 @click.option(
     "--work",
-    default="figures_run",
+    default="runs/figures",
     show_default=True,
     type=click.Path(file_okay=False),
     help="Work folder: runs/, results/, reports/, pipeline_state.json.",
