@@ -36,6 +36,7 @@ MODEL_HELP = (
 @click.option("--tokenizer", help="Tokenizer of generated samples (default: the model's).")
 @click.option("--depth", help="Fact depth in [0, 1] or a range lo:hi, for generated samples.")
 @click.option("--device", help="cpu, cuda, cuda:1, ... (default auto).")
+@click.option("--threads", type=int, help="torch CPU threads (default: torch's choice).")
 @click.option(
     "--extend-positions",
     type=int,

@@ -41,6 +41,7 @@ class EvalConfig:
     tokenizer: str | None = None
     depth: float | str | None = None
     device: str = "auto"
+    threads: int | None = None  # torch CPU threads (None = torch's default)
     extend_positions: int | None = None
     window: str = "last"
     chat_template: bool = False
@@ -80,6 +81,8 @@ class EvalConfig:
             raise BenchInputError(f"--window must be one of {WINDOW_SIDES}, got {self.window!r}")
         if self.extend_positions is not None and self.extend_positions < 1:
             raise BenchInputError(f"--extend-positions must be >= 1, got {self.extend_positions}")
+        if self.threads is not None and self.threads < 1:
+            raise BenchInputError(f"--threads must be >= 1, got {self.threads}")
         if self.max_new_tokens < 1:
             raise BenchInputError(f"--max-new-tokens must be >= 1, got {self.max_new_tokens}")
         if self.name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", self.name):

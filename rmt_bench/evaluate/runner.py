@@ -142,6 +142,10 @@ def evaluate(
     out = prepare_out_dir(config.out)
     shard = shard or current_shard()
     device = resolve_device(config.device, shard)
+    if config.threads is not None:
+        import torch
+
+        torch.set_num_threads(config.threads)
 
     if model is None:
         options = ModelOptions(
