@@ -36,6 +36,7 @@ from generators.tokens import tokenizer_fingerprint
 log = logging.getLogger(__name__)
 
 BUILTIN_SENTENCES = 60000
+HF_MAX_CHARS = 64 * 2**20  # first ~64M characters (~15M tokens) of an HF dataset
 KINDS = ("builtin", "text", "pg19", "quality", "hf")
 NOISE_HELP = (
     "builtin | text:PATH | pg19:PATH | quality:PATH (JSON lines or .zip) | hf:NAME[:column]"
@@ -158,10 +159,16 @@ def _hf_texts(argument: str) -> Iterator[str]:
     except Exception as error:  # offline, unknown name, gated: all one line for the user
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BenchInputError(f"cannot load HF dataset {name!r} (offline?): {first}") from error
+    taken = 0
     for row in data:
         if column not in row:
             raise BenchInputError(f"HF dataset {name!r} has no column {column!r}: {sorted(row)}")
-        yield str(row[column])
+        text = str(row[column])
+        yield text
+        taken += len(text)
+        if taken >= HF_MAX_CHARS:  # enough noise for 10M-token samples; corpora can be huge
+            log.info("hf noise %s: stopped after %d characters", name, taken)
+            break
 
 
 def iter_sentences(spec: str) -> Iterator[str]:
@@ -188,7 +195,7 @@ def source_key(spec: str) -> str:
     if kind == "builtin":
         parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v3"]
     elif kind == "hf":
-        parts.append(argument)
+        parts += [argument, HF_MAX_CHARS]
     else:
         path = Path(argument).expanduser()
         if not path.exists():
