@@ -124,7 +124,7 @@ def test_a_different_config_is_refused_and_rows_are_untouched(tmp_path: Path) ->
     evaluate(_config(tmp_path), model=StandIn())
     path = tmp_path / "stand-in.memorize.jsonl"
     before = path.read_bytes()
-    for change in ({"seed": 7}, {"noise": "text:elsewhere"}):
+    for change in ({"seed": 7}, {"depth": 0.0}):
         with pytest.raises(BenchInputError, match="different configuration"):
             evaluate(_config(tmp_path, **change), model=StandIn())
     with pytest.raises(BenchInputError, match="different configuration"):
