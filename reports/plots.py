@@ -44,8 +44,8 @@ def _percent_axis(ax: plt.Axes) -> None:
 def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
     """One curve per (task, model): accuracy vs input length, shaded 95% interval.
 
-    Colour = task, line style = model kind; the model's name is in the legend only when a
-    task has several models of one kind (the CSV always names them).
+    Colour = task, line style = model kind; the model's name is in the legend for baselines
+    and when a task has several models of one kind (the CSV always names them).
     """
     table = table[table["n"] > 0]
     fig, ax = plt.subplots(figsize=(9, 4.8))
@@ -56,7 +56,7 @@ def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
         colour = task_colour(task)
         marker = MARKERS[models.index(model) % len(MARKERS)]
         label = f"{task_name(task)}, {KIND_LABELS.get(kind, kind)}"
-        label += f" ({model})" if per_kind else ""
+        label += f" ({model})" if per_kind or kind != "rmt" else ""  # baselines: which variant
         ax.plot(
             curve["length"],
             100 * curve["accuracy"],

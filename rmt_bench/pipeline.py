@@ -23,7 +23,8 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
 2. eval, short lengths: every task's final model at ``segments x segment_size`` tokens.
 3. eval, generalization grid: the curriculum stages' checkpoints (cpu: those trained on
    1, 2, 4, 8 segments and the last, which is the final model) at the grid's segment
-   counts (cpu: 16 samples each); the no-curriculum model and the full-attention baseline at the same lengths.
+   counts (cpu: 16 samples each); then the full-attention model with its position table
+   tiled, for time and peak memory past its 512 positions (cpu: 4 samples, up to 8k); the no-curriculum model and the full-attention baseline at the same lengths.
 4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
    tasks at one length before the next, while the evaluation budget lasts (cpu: 8 samples
    per length from 64k tokens on, 32 before).
@@ -76,6 +77,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "budget_minutes": 120.0,
         "ablation": {"task": "memorize", "segments": 4},
         "full_attention": {"task": "memorize", "curriculum": "1,2,4,7"},
+        # The full-attention model again with its position table tiled, for time and memory
+        # at lengths past its 512 positions (8k tokens = 128 segments of 64).
+        "tiled": {"segments": (8, 16, 32, 64, 128), "num_samples": 4, "max_memory_mb": 8192},
     },
     "paper": {
         "train_preset": "paper",
@@ -90,6 +94,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "budget_minutes": 24 * 60.0,
         "ablation": {"task": "memorize", "segments": 7},
         "full_attention": {"task": "memorize", "curriculum": "1"},
+        "tiled": {"segments": (8, 16, 32, 64), "num_samples": 64, "max_memory_mb": None},
     },
 }
 
@@ -205,8 +210,8 @@ def _count_rows(path: Path, length: int) -> int:
     return count
 
 
-def _seconds_per_token(results: Path, kind: str) -> float | None:
-    """Measured evaluation seconds per input token of one model kind (None before any row).
+def _seconds_per_token(results: Path, kind: str) -> tuple[float, int] | None:
+    """Measured evaluation seconds per input token of one kind, and the length it was measured at.
 
     Taken at the longest length measured so far: shorter samples carry a fixed per-sample
     overhead that would overstate the cost of the next, longer length.
@@ -224,8 +229,9 @@ def _seconds_per_token(results: Path, kind: str) -> float | None:
                     entry[1] += float(row["n_tokens"])
     if not totals:
         return None
-    seconds, tokens = totals[max(totals)]
-    return seconds / tokens if tokens else None
+    longest = max(totals)
+    seconds, tokens = totals[longest]
+    return (seconds / tokens, longest) if tokens else None
 
 
 class Pipeline:
@@ -314,8 +320,16 @@ class Pipeline:
 
     # ------------------------------------------------------------------- eval
     def _eval_step(
-        self, name: str, model_dir: Path, task: str, length: int, kind: str, n: int | None = None
+        self,
+        name: str,
+        model_dir: Path,
+        task: str,
+        length: int,
+        kind: str,
+        n: int | None = None,
+        **options: Any,
     ) -> Step:
+        """Evaluate ``model_dir`` on ``n`` samples of ``task`` at ``length`` (EvalConfig ``options``)."""
         rows_path = self.results / f"{name}.{task}.jsonl"
         n = n or self.config.num_samples
 
@@ -331,13 +345,18 @@ class Pipeline:
                     out=str(self.results),
                     name=name,
                     progress=self.config.progress,
-                )  # fmt: skip
+                    **options,
+                )
             )
 
         def estimate() -> float | None:
-            per_token = _seconds_per_token(self.results, kind)
-            left = n - _count_rows(rows_path, length)
-            return None if per_token is None else per_token * length * left
+            measured = _seconds_per_token(self.results, kind)
+            if measured is None:
+                return None
+            per_token, at_length = measured
+            if kind == "full-attention":  # attention grows as length^2: per token, as length
+                per_token *= max(1.0, length / at_length)
+            return per_token * length * (n - _count_rows(rows_path, length))
 
         label = f"eval {name} {task} @ {length:,} tokens"
         return Step(label, "eval", lambda: _count_rows(rows_path, length) >= n, run, estimate)
@@ -373,6 +392,8 @@ class Pipeline:
                 for t in cfg.tasks
             ]
         steps += self._grid_steps(grid, ablation, full, lengths)
+        if full and full["task"] in cfg.tasks:
+            steps += self._tiled_steps(full["task"], size)
         for length in long:
             # Fewer samples at the longest lengths on CPU (the intervals in the figure show it).
             long_n = min(cfg.long_num_samples, cfg.num_samples)
@@ -417,6 +438,19 @@ class Pipeline:
                 for n in grid
             ]
         return steps
+
+    def _tiled_steps(self, task: str, size: int) -> list[Step]:
+        """The full-attention model with tiled positions, for time and memory past its limit."""
+        tiled = self.preset["tiled"]
+        lengths = [s * size for s in tiled["segments"]]
+        model_dir = self.runs / f"full-attention-{task}"
+        options = {"extend_positions": max(lengths) + 16, "max_memory_mb": tiled["max_memory_mb"]}
+        n = min(tiled["num_samples"], self.config.num_samples)
+        name = f"full-attention-{task}-tiled"
+        return [
+            self._eval_step(name, model_dir, task, n_tokens, "full-attention", n, **options)
+            for n_tokens in lengths
+        ]
 
     def _report(self) -> None:
         from reports.paper import build_report

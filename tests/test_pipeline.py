@@ -58,6 +58,13 @@ def test_step_plan_orders_train_short_grid_long_report(tmp_path) -> None:
     )  # grid length == a main length
     assert names[-2:] == ["eval rmt-memorize memorize @ 64 tokens", "report"]
     assert "eval full-attention-memorize memorize @ 32 tokens" in names
+    tiled = [n for n in names if "tiled" in n]  # cpu preset: 8 .. 128 segments of 16 tokens
+    assert tiled == [
+        f"eval full-attention-memorize-tiled memorize @ {8 * 2**k * 16:,} tokens" for k in range(5)
+    ]
+    assert names.index(tiled[-1]) < names.index(
+        "eval rmt-memorize memorize @ 64 tokens"
+    )  # before long
 
 
 def test_budget_and_resume_logic_with_fake_steps(tmp_path, monkeypatch) -> None:
@@ -210,5 +217,5 @@ def test_cost_estimate_uses_the_longest_measured_length(tmp_path) -> None:
         {"kind": "rmt", "length": 4096, "n_tokens": 4096, "seconds": None, "skipped": "too_long"},
     ]
     (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert _seconds_per_token(tmp_path, "rmt") == pytest.approx(2.0 / 1024)
+    assert _seconds_per_token(tmp_path, "rmt") == (pytest.approx(2.0 / 1024), 1024)
     assert _seconds_per_token(tmp_path, "truncated") is None
