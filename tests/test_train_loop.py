@@ -261,3 +261,12 @@ def test_grad_accumulation_matches_one_big_batch(tmp_path: Path) -> None:
     assert a.global_step == b.global_step
     for key, value in _weights(tmp_path / "a").items():
         assert torch.allclose(value, _weights(tmp_path / "b")[key], atol=1e-6)
+
+
+def test_patience_ends_a_stage_that_stopped_improving(tmp_path: Path) -> None:
+    """With a vanishing lr accuracy never improves after the first validation: the stage
+    ends after ``patience`` more validations, and the next stage still runs."""
+    cfg = _cfg(curriculum=(1, 2), steps_per_stage=40, val_every=2, patience=2, lr=1e-12)
+    result = _run(cfg, tmp_path / "run")
+    assert [s["steps"] for s in result.stages] == [6, 6]
+    assert all(s["best_step"] == 2 for s in result.stages)

@@ -53,6 +53,9 @@ def _options(func: Any) -> Any:
         ),
         click.option("--steps-per-stage", type=int),
         click.option("--advance-at", type=float, help="Validation accuracy that ends a stage."),
+        click.option(
+            "--patience", type=int, help="Validations without improvement that end a stage."
+        ),
         click.option("--val-every", type=int, help="Steps between validations."),
         click.option("--val-samples", type=int),
         click.option("--batch-size", type=int, help="Global batch per optimizer step."),

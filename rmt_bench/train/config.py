@@ -68,6 +68,7 @@ class TrainConfig:
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
     steps_per_stage: int = 3000
     advance_at: float | None = None  # validation accuracy that ends a stage early
+    patience: int | None = None  # validations without improvement that end a stage (None: off)
     val_every: int = 100
     val_samples: int = 200
     # optimisation
@@ -127,6 +128,8 @@ class TrainConfig:
             raise BenchInputError(f"--grad-clip must be >= 0 (0: off), got {self.grad_clip}")
         if self.advance_at is not None and not 0 < self.advance_at <= 1:
             raise BenchInputError(f"--advance-at is an accuracy in (0, 1], got {self.advance_at}")
+        if self.patience is not None and self.patience < 1:
+            raise BenchInputError(f"--patience must be >= 1, got {self.patience}")
         if self.dropout is not None and not 0 <= self.dropout < 1:
             raise BenchInputError(f"--dropout must be in [0, 1), got {self.dropout}")
         if self.batch_size % self.grad_accum:

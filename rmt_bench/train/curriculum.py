@@ -4,7 +4,8 @@ Stage ``k`` (0-based) trains on ``segments[k]`` segments, i.e. samples of
 ``segments[k] * segment_size`` tokens (context + question; the RMT right-aligns
 them, so the question sits in the last segment). It starts from stage ``k-1``'s
 best checkpoint, runs at most ``max_steps`` optimizer steps, validates every
-``val_every`` steps and ends early once validation accuracy reaches ``advance_at``.
+``val_every`` steps and ends early once validation accuracy reaches ``advance_at``
+or after ``patience`` validations without improvement (early stopping).
 
 ``CurriculumState`` is the part of the resume checkpoint that says where the run
 is; it is plain JSON:
@@ -53,6 +54,7 @@ class CurriculumState:
     global_step: int = 0  # optimizer steps done in the whole run
     best_accuracy: float = -1.0  # best validation accuracy of this stage so far
     best_step: int = -1  # step_in_stage of that best checkpoint
+    stale_validations: int = 0  # validations since the best one (early stopping)
     stage_started: bool = False  # the stage's start weights are loaded, optimizer built
     elapsed: float = 0.0  # training wall time so far, all sessions together (seconds)
     history: list[dict[str, Any]] = field(default_factory=list)  # one entry per finished stage
@@ -63,6 +65,7 @@ class CurriculumState:
         self.step_in_stage = 0
         self.best_accuracy = -1.0
         self.best_step = -1
+        self.stale_validations = 0
         self.stage_started = False
 
     def to_json(self) -> dict[str, Any]:
@@ -81,8 +84,13 @@ def is_finished(state: CurriculumState, stages: list[Stage]) -> bool:
     return state.stage >= len(stages)
 
 
-def should_end_stage(state: CurriculumState, stage: Stage, advance_at: float | None) -> bool:
-    """A stage ends at its step budget or once its best validation accuracy reaches advance_at."""
+def should_end_stage(
+    state: CurriculumState, stage: Stage, advance_at: float | None, patience: int | None = None
+) -> bool:
+    """A stage ends at its step budget, once its best validation accuracy reaches
+    ``advance_at``, or after ``patience`` validations in a row without improvement."""
     if state.step_in_stage >= stage.max_steps:
+        return True
+    if patience is not None and state.stale_validations >= patience:
         return True
     return advance_at is not None and state.best_accuracy >= advance_at

@@ -371,7 +371,7 @@ class Trainer:
     def _run_stage(self, stage: Stage, stop: StopFlag) -> None:
         cfg, acc, state = self.cfg, self.accelerator, self.state
         optimizer, scheduler = self._start_stage(stage)
-        if should_end_stage(state, stage, cfg.advance_at):
+        if should_end_stage(state, stage, cfg.advance_at, cfg.patience):
             return
         batches = Prefetcher(
             lambda step: self._batch(stage, step),
@@ -410,7 +410,7 @@ class Trainer:
                     )
                 if self.on_step is not None:
                     self.on_step(state)
-                if should_end_stage(state, stage, cfg.advance_at):
+                if should_end_stage(state, stage, cfg.advance_at, cfg.patience):
                     break
                 tick = time.perf_counter()
         finally:
@@ -454,7 +454,10 @@ class Trainer:
         improved = accuracy > state.best_accuracy
         if improved:
             state.best_accuracy, state.best_step = accuracy, state.step_in_stage
+            state.stale_validations = 0
             self.save_stage_best(stage, accuracy)
+        else:
+            state.stale_validations += 1
         self.log.write(
             event="validation",
             step=state.global_step,
