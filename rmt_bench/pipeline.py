@@ -463,6 +463,10 @@ class Pipeline:
     def run(
         self, on_step: Callable[[Step, PipelineSummary], None] | None = None
     ) -> PipelineSummary:
+        if not self.config.progress:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # the weight-loading bars of every eval step
         steps = self.steps()
         budget = 60.0 * float(self.config.budget_minutes)
         eval_spent = float(self.state.get("eval_seconds", 0.0))
