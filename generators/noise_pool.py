@@ -8,7 +8,7 @@ Layout of a cache entry (a directory, written atomically):
 
     text.bin          UTF-8: " s0 s1 s2 ..." (every sentence preceded by one space)
     byte_offsets.npy  int64 [n + 1]  sentence i is text[byte_offsets[i]:byte_offsets[i+1]]
-    ids.npy           int32 [T]      ids of " s0", " s1", ... concatenated (continuation form)
+    ids.bin           int32 [T]      raw little-endian ids of " s0", " s1", ... (continuation form)
     tok_offsets.npy   int64 [n + 1]  sentence i has ids[tok_offsets[i]:tok_offsets[i+1]]
     meta.json         source, tokenizer fingerprint, counts, format version
 
@@ -21,6 +21,7 @@ joining these slices gives exactly the concatenated ids. The cache directory is
 
 from __future__ import annotations
 
+import array
 import json
 import logging
 import mmap
@@ -40,7 +41,7 @@ from generators.tokens import _backend, check_additive, encode_batch, tokenizer_
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CACHE_ENV = "RMT_BENCH_CACHE"
 BATCH = 4096  # sentences tokenized per call while preparing
 GROUP = 64  # sentences joined into one string (one encoding) while preparing
@@ -186,8 +187,8 @@ def prepare_pool(source: str, sentences: Iterable[str], tokenizer: Any, director
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
         n_sentences = n_tokens = n_bytes = 0
-        byte_offsets = [0]
-        tok_offsets = [0]
+        byte_offsets = array.array("q", [0])  # compact: corpora can hold 10^8 sentences
+        tok_offsets = array.array("q", [0])
         with open(tmp / "text.bin", "wb") as text_out, open(tmp / "ids.bin", "wb") as ids_out:
             batch: list[str] = []
 
@@ -196,7 +197,7 @@ def prepare_pool(source: str, sentences: Iterable[str], tokenizer: Any, director
                 for text, ids in _verified(tokenizer, batch):
                     data = text.encode("utf-8")
                     text_out.write(data)
-                    ids_out.write(ids.tobytes())
+                    ids_out.write(ids.astype("<i4", copy=False).tobytes())
                     n_bytes += len(data)
                     n_tokens += len(ids)
                     n_sentences += 1
@@ -213,11 +214,8 @@ def prepare_pool(source: str, sentences: Iterable[str], tokenizer: Any, director
             flush()
         if n_sentences == 0:
             raise BenchInputError(f"noise source {source!r} holds no text")
-        ids = np.fromfile(tmp / "ids.bin", dtype=np.int32)
-        (tmp / "ids.bin").unlink()
-        np.save(tmp / "ids.npy", ids)
-        np.save(tmp / "byte_offsets.npy", np.asarray(byte_offsets, dtype=np.int64))
-        np.save(tmp / "tok_offsets.npy", np.asarray(tok_offsets, dtype=np.int64))
+        np.save(tmp / "byte_offsets.npy", np.frombuffer(byte_offsets, dtype=np.int64))
+        np.save(tmp / "tok_offsets.npy", np.frombuffer(tok_offsets, dtype=np.int64))
         meta = {
             "source": source,
             "tokenizer": tokenizer_fingerprint(tokenizer),
@@ -291,6 +289,12 @@ def _verified_slow(tokenizer: Any, batch: list[str]) -> list[tuple[str, np.ndarr
     return _verified_slow(tokenizer, [t for t, _ in good]) if len(good) < len(keep) else good
 
 
+def _open_ids(path: Path) -> np.ndarray:
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype="<i4")
+    return np.memmap(path, dtype="<i4", mode="r")
+
+
 def open_pool(source: str, directory: Path) -> NoisePool:
     """Memory-map a prepared cache entry."""
     with open(directory / "text.bin", "rb") as handle:
@@ -301,6 +305,6 @@ def open_pool(source: str, directory: Path) -> NoisePool:
         directory=directory,
         text=text,
         byte_offsets=np.load(directory / "byte_offsets.npy"),
-        ids=np.load(directory / "ids.npy", mmap_mode="r"),
+        ids=_open_ids(directory / "ids.bin"),
         tok_offsets=np.load(directory / "tok_offsets.npy"),
     )

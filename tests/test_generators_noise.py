@@ -68,7 +68,7 @@ def test_pool_is_prepared_once_and_cached_on_disk(_cache: Path) -> None:
     load_pool("builtin", tok)
     meta = directory / "meta.json"
     stamp = meta.stat().st_mtime_ns
-    assert {p.name for p in directory.iterdir()} >= {"ids.npy", "text.bin", "tok_offsets.npy"}
+    assert {p.name for p in directory.iterdir()} >= {"ids.bin", "text.bin", "tok_offsets.npy"}
     load_pool.__globals__["_POOLS"].clear()  # a new process would find it on disk
     pool = load_pool("builtin", tok)
     assert meta.stat().st_mtime_ns == stamp
