@@ -44,13 +44,15 @@ LENGTH_HELP = (
     "--facts",
     default="builtin",
     show_default=True,
-    help="builtin | babi:PATH[?lang=en-10k&split=test] (bAbI folder, .zip or .tar.gz).",
+    help="builtin | babi:PATH[?lang=en-10k&split=test] (bAbI folder, .zip or .tar.gz) | "
+    "babi:hub (the release from the HF hub, online).",
 )
 @click.option(
     "--noise",
     default="builtin",
     show_default=True,
-    help="builtin | text:PATH | pg19:PATH | quality:PATH | hf:NAME[:column].",
+    help="builtin | text:PATH | pg19:PATH | quality:PATH | hf:NAME[:column]. Prepared once "
+    "per tokenizer and cached in $RMT_BENCH_CACHE (default ~/.cache/rmt-bench).",
 )
 @click.option(
     "--tokenizer",
