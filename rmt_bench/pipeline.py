@@ -23,8 +23,9 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
 2. eval, short lengths: every task's final model at ``segments x segment_size`` tokens.
 3. eval, generalization grid: the curriculum stages' checkpoints (cpu: those trained on
    1, 2, 4, 8 segments and the last, which is the final model) at the grid's segment
-   counts (cpu: 16 samples each); then the full-attention model with its position table
-   tiled, for time and peak memory past its 512 positions (cpu: 4 samples, up to 8k); the no-curriculum model and the full-attention baseline at the same lengths.
+   counts (cpu: 16 samples each), the no-curriculum model and the full-attention baseline
+   at the same lengths; then the full-attention model with its position table tiled, for
+   time and peak memory past its 512 positions (cpu: 4 samples, up to 8k tokens).
 4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
    tasks at one length before the next, while the evaluation budget lasts (cpu: 8 samples
    per length from 64k tokens on, 32 before).
@@ -37,10 +38,11 @@ step: the test samples of every model at a length are the same samples.
 A step is skipped when its output is complete: a training run whose final model exists
 (``config.json`` and weights in its folder), an evaluation whose rows file holds
 ``num_samples`` rows at that length. An interrupted step is resumed by the train/eval
-code itself; an evaluation the data cannot serve (bad input, e.g. a length too short for
-a task's facts) is reported as ``error`` and the rest goes on. Training is never cut by the budget; evaluation steps are skipped once
-their estimated time (from the measured seconds per token of the same model kind)
-would exceed what is left of ``budget_minutes``.
+code itself; an evaluation the data cannot serve (bad input, e.g. a length too short
+for a task's facts) is reported as ``error`` and the rest goes on. Training is never
+cut by the budget; evaluation steps are skipped once their estimated time (seconds per
+token measured at the longest length so far for the same model kind, scaled with length
+for full attention) would exceed what is left of ``budget_minutes``.
 """
 
 from __future__ import annotations
