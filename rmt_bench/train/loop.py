@@ -363,7 +363,12 @@ class Trainer:
                 acc.backward(loss)
             loss_total += float(loss.detach())
         grad_norm = clip_gradients(model.parameters(), self.cfg)
-        optimizer.step()
+        if math.isfinite(grad_norm):
+            optimizer.step()
+        else:  # an inf/nan gradient (e.g. a bf16 overflow) would poison the weights: skip
+            log.warning(
+                "non-finite gradient norm at step %d: update skipped", self.state.global_step + 1
+            )
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         return loss_total, grad_norm
