@@ -100,6 +100,7 @@ def test_bad_inputs_are_one_line_errors_and_rows_stay(tmp_path: Path, fa_dir: Pa
         (_eval(str(fa_dir), out, "--seed", "5"), "different configuration"),
         (_eval(str(fa_dir), out, "--name", "fa", "--seed", "5"), "different configuration"),
         (_eval(str(fa_dir), a_file), "is not a directory"),
+        (_eval(str(fa_dir), a_file / "sub"), "cannot create --out"),
         (_eval(str(fa_dir), out, "--extend-positions", "0"), "--extend-positions must be >= 1"),
         (_eval(str(fa_dir), out, "--window", "first"), "--window does not apply"),
         (_eval(str(fa_dir), out, "--num-samples", "0"), "--num-samples must be >= 1"),
