@@ -275,8 +275,16 @@ class Pipeline:
         return resolve_train_config(None, {**overrides, **extra})
 
     @staticmethod
-    def _trained(folder: Path) -> bool:
-        return (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
+    def _trained(folder: Path, n_stages: int) -> bool:
+        """The run finished: every entry of its last stage's checkpoint was copied up into it.
+
+        Training ends by copying ``stage-N/`` into the run folder entry by entry (config.json,
+        weights, backbone/, tokenizer/); a run killed halfway through that lacks some of them.
+        """
+        last = folder / f"stage-{n_stages}"
+        if not last.is_dir() or not (folder / "config.json").is_file():
+            return False
+        return all((folder / entry.name).exists() for entry in last.iterdir())
 
     def _train_step(
         self,
@@ -295,7 +303,11 @@ class Pipeline:
             resume = (folder / "train_config.json").is_file()
             train(cfg, folder, resume=resume, progress=self.config.progress)
 
-        return Step(f"train {name}", "train", lambda: self._trained(folder), run)
+        def done() -> bool:
+            n_stages = len(self._train_config(task, extra).stage_segments)
+            return self._trained(folder, n_stages)
+
+        return Step(f"train {name}", "train", done, run)
 
     def _matched_steps(self, task: str, stages: list[int]) -> dict[str, Any]:
         """Steps per stage giving the ablation the optimizer steps the curriculum run used.

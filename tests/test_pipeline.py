@@ -219,3 +219,16 @@ def test_cost_estimate_uses_the_longest_measured_length(tmp_path) -> None:
     (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert _seconds_per_token(tmp_path, "rmt") == (pytest.approx(2.0 / 1024), 1024)
     assert _seconds_per_token(tmp_path, "truncated") is None
+
+
+def test_a_run_is_trained_only_once_its_final_model_is_fully_copied(tmp_path) -> None:
+    run = tmp_path / "run"
+    (run / "stage-2" / "backbone").mkdir(parents=True)
+    for name in ("config.json", "rmt.safetensors"):
+        (run / "stage-2" / name).write_text("x")
+    assert not Pipeline._trained(run, 2)
+    (run / "config.json").write_text("x")
+    (run / "rmt.safetensors").write_text("x")
+    assert not Pipeline._trained(run, 2)  # backbone/ not copied yet (killed mid-publish)
+    (run / "backbone").mkdir()
+    assert Pipeline._trained(run, 2) and not Pipeline._trained(run, 3)
