@@ -69,6 +69,8 @@ def format_length(value: float) -> str:
             return f"{value // size}{unit}"
         if value >= size and value % (size // 4) == 0:
             return f"{value / size:g}{unit}"
+        if value >= size * (1 if unit == "M" else 2):  # 4096 x 499 = 2,043,904 -> "1.95M"
+            return f"{value / size:.3g}{unit}"
     return f"{value:,}"
 
 

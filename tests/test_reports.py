@@ -233,10 +233,5 @@ def test_wilson_interval_known_values() -> None:
 
 
 def test_length_labels() -> None:
-    assert [format_length(v) for v in (512, 4096, 2**20, 2**21, 1536)] == [
-        "512",
-        "4k",
-        "1M",
-        "2M",
-        "1.5k",
-    ]
+    labels = [format_length(v) for v in (512, 4096, 2**20, 2**21, 1536, 3992, 2_043_904, 1100)]
+    assert labels == ["512", "4k", "1M", "2M", "1.5k", "3.9k", "1.95M", "1,100"]
