@@ -63,6 +63,12 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
 @click.option(
     "--num-samples", type=int, default=None, help="Test samples per length (preset default)."
 )
+@click.option(
+    "--long-num-samples",
+    type=int,
+    default=None,
+    help="Samples per length from 64k tokens on (cpu default 8; paper: as --num-samples).",
+)
 @click.option("--max-segments", type=int, default=None, help="Evaluate up to this many segments.")
 @click.option("--no-ablation", is_flag=True, help="Skip the no-curriculum model.")
 @click.option("--no-full-attention", is_flag=True, help="Skip the full-attention baseline.")
@@ -82,6 +88,7 @@ def command(
     tasks: str,
     budget_minutes: float | None,
     num_samples: int | None,
+    long_num_samples: int | None,
     max_segments: int | None,
     no_ablation: bool,
     no_full_attention: bool,
@@ -104,6 +111,7 @@ def command(
         tasks=tuple(t.strip() for t in tasks.split(",") if t.strip()),
         budget_minutes=budget_minutes,
         num_samples=num_samples,
+        long_num_samples=long_num_samples,
         segments=segments,
         ablation=not no_ablation,
         full_attention=not no_full_attention,
