@@ -232,3 +232,22 @@ def test_a_run_is_trained_only_once_its_final_model_is_fully_copied(tmp_path) ->
     assert not Pipeline._trained(run, 2)  # backbone/ not copied yet (killed mid-publish)
     (run / "backbone").mkdir()
     assert Pipeline._trained(run, 2) and not Pipeline._trained(run, 3)
+
+
+def test_figures_dry_run_lists_the_plan(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from rmt_bench.cli import cli
+
+    args = ["figures", "--preset", "cpu", "--work", str(tmp_path / "w"), "--tasks", "memorize", "--dry-run",
+            "--max-segments", "16", "--budget-minutes", "5"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].split() == ["1", "to", "run", "train", "rmt-memorize"]
+    assert lines[-1].endswith("steps; evaluation budget 5 minutes")
+    assert not (tmp_path / "w").exists()  # a dry run writes nothing
+    bad = CliRunner().invoke(
+        cli, ["figures", "--tasks", "sorting", "--dry-run", "--work", str(tmp_path)]
+    )
+    assert bad.exit_code == 2 and "unknown task" in bad.output
