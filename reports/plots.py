@@ -35,6 +35,17 @@ from reports.style import (
 KIND_LABELS = {"rmt": "RMT", "full-attention": "full attention", "truncated": "truncated"}
 
 
+def _chance_level(tasks: list[str]) -> float | None:
+    """1 / number of answer classes when every task has the same number; else None."""
+    try:
+        from generators import task_labels
+
+        sizes = {len(task_labels(task)) for task in tasks}
+    except Exception:  # a task the generators do not know (e.g. from another tool): no line
+        return None
+    return 1.0 / sizes.pop() if len(sizes) == 1 else None
+
+
 def _percent_axis(ax: plt.Axes) -> None:
     ax.set_ylim(-2, 102)
     ax.set_ylabel("accuracy (%)")
@@ -75,6 +86,10 @@ def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
             alpha=0.15,
             linewidth=0,
         )
+    chance = _chance_level(list(table["task"].unique()))
+    if chance is not None:
+        ax.axhline(100 * chance, color="#888888", linestyle=":", linewidth=1,
+                   label=f"chance (1/{round(1 / chance)})")  # fmt: skip
     setup_length_axis(ax, list(table["length"]))
     _percent_axis(ax)
     n_text = (
