@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.atomic import atomic_write_text
+from reports.stats import wilson_interval  # one implementation, shared with the figures
 from rmt_bench.evaluate.rows import read_rows, result_files
 
 SUMMARY_FIELDS = (
@@ -37,22 +38,6 @@ SUMMARY_FIELDS = (
     "peak_memory_mb",
     "skipped",
 )
-Z_95 = 1.959963984540054  # two-sided 95% normal quantile
-
-
-def wilson_interval(correct: int, n: int, z: float = Z_95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion; (nan, nan) when n == 0."""
-    if n <= 0:
-        return math.nan, math.nan
-    if not 0 <= correct <= n:
-        raise ValueError(f"correct={correct} outside 0..n={n}")
-    p = correct / n
-    z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    low = 0.0 if correct == 0 else max(0.0, centre - half)  # exact ends, no rounding residue
-    high = 1.0 if correct == n else min(1.0, centre + half)
-    return low, high
 
 
 def summarize(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
