@@ -20,14 +20,11 @@ safetensors only; nothing is unpickled.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from baselines.checkpoint import staged_directory
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
 from rmt_bench.rmt.config import RMTConfig
@@ -78,25 +75,9 @@ def _write(model: RMT, directory: Path) -> None:
 
 
 def save_rmt(model: RMT, directory: Path) -> None:
-    """Write ``model`` to ``directory`` (replacing an existing checkpoint there)."""
-    directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise BenchInputError(f"checkpoint path {directory} exists and is not a directory")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    """Write ``model`` to ``directory`` (replacing an existing checkpoint there atomically)."""
+    with staged_directory(directory) as staging:
         _write(model, staging)
-        if directory.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
-            os.replace(directory, old / "previous")
-            os.replace(staging, directory)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, directory)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(staging)
-        raise
 
 
 def read_meta(directory: Path) -> dict[str, Any]:
