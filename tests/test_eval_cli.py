@@ -110,6 +110,9 @@ def test_bad_inputs_are_one_line_errors_and_rows_stay(tmp_path: Path, fa_dir: Pa
     ]
     for result, fragment in runs:
         _assert_user_error(result, fragment)
+    fresh = tmp_path / "never-created" / "results"
+    _assert_user_error(_eval(str(tmp_path / "missing"), fresh), "model checkpoint not found")
+    assert not fresh.parent.exists()  # a failed run leaves no empty output folder behind
 
     for bad in ("1.5Q", "-3", "0", "4k,,8k"):
         result = CliRunner().invoke(

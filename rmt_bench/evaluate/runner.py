@@ -31,17 +31,28 @@ from rmt_bench.evaluate.sharding import Shard, current_shard
 log = logging.getLogger(__name__)
 
 
-def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
-    """Create the output folder and make sure this process can write into it."""
+def check_out_dir(out: str | os.PathLike[str]) -> Path:
+    """Refuse an output folder that could not be created or written; create nothing yet."""
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise BenchInputError(f"--out {path} exists and is not a directory")
+    existing = path
+    while not existing.exists():  # the nearest existing ancestor decides
+        existing = existing.parent if existing.parent != existing else Path(".")
+    if not existing.is_dir():
+        raise BenchInputError(f"cannot create --out {path}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BenchInputError(f"--out {path} is not writable")
+    return path
+
+
+def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
+    """Create the output folder (after ``check_out_dir`` passed and the model loaded)."""
+    path = check_out_dir(out)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise BenchInputError(f"cannot create --out {path}: {error.strerror or error}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise BenchInputError(f"--out {path} is not writable")
     return path
 
 
@@ -139,7 +150,7 @@ def evaluate(
     config = dataclasses.replace(config, task=get_task(config.task).name)
     lengths = config.length_values()
     labels = task_labels(config.task, config.facts)
-    out = prepare_out_dir(config.out)
+    check_out_dir(config.out)  # before the (slow) model load
     shard = shard or current_shard()
     device = resolve_device(config.device, shard)
     if config.threads is not None:
@@ -164,6 +175,7 @@ def evaluate(
     source.load(refs[min(lengths)][0])  # a length too short for the facts fails here, not mid-run
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
     digest = hash_of(identity)
+    out = prepare_out_dir(config.out)
     name = config.name or model_name(config.model)
     rows = RowsFile(out, f"{name}.{config.task}")
     resolved = {"identity": identity, "run": config_to_dict(config), "model_name": name}
