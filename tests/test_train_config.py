@@ -56,6 +56,8 @@ def test_cpu_tiny_preset_is_task_specific() -> None:
         ({"task": "memorize", "curriculum": "1,1"}, "must increase"),
         ({"task": "memorize", "curriculum": "a,b"}, "segment counts"),
         ({"task": "memorize", "advance_at": 1.5}, "--advance-at"),
+        ({"task": "memorize", "attention_dropout": 1.0}, "--attention-dropout must be in"),
+        ({"task": "memorize", "dropout": -0.1}, "--dropout must be in"),
         ({"task": "memorize", "grad_clip_mode": "max"}, "--grad-clip-mode"),
         ({"task": "memorize", "batch_size": 6, "grad_accum": 4}, "divisible"),
         ({"task": "memorize", "bogus": 1}, "unknown option"),
@@ -64,6 +66,13 @@ def test_cpu_tiny_preset_is_task_specific() -> None:
 def test_bad_options_are_one_line_errors(overrides: dict, message: str) -> None:
     with pytest.raises(BenchInputError, match=message):
         resolve_train_config(None, overrides)
+
+
+def test_attention_dropout_follows_dropout_unless_set() -> None:
+    assert TrainConfig(task="memorize").effective_attention_dropout is None  # backbone's own
+    assert TrainConfig(task="memorize", dropout=0.2).effective_attention_dropout == 0.2
+    cfg = TrainConfig(task="memorize", dropout=0.2, attention_dropout=0.0)
+    assert cfg.effective_attention_dropout == 0.0
 
 
 def test_curriculum_and_stage_plan() -> None:

@@ -184,3 +184,21 @@ def test_bf16_autocast_trains_and_saves_float32_weights(tmp_path: Path) -> None:
     assert all(w.dtype == torch.float32 and torch.isfinite(w).all() for w in weights.values())
     records = read_log(out / "train_log.jsonl")
     assert all(r["loss"] is None or r["loss"] > 0 for r in records)
+
+
+def test_attention_dropout_reaches_the_backbone_and_the_slow_cpu_path_is_named() -> None:
+    from rmt_bench.backbones import attention_dropout_of, unfused_cpu_attention_reason
+    from rmt_bench.train.models import model_kind
+
+    def built(**values: object) -> RMT:
+        cfg = TrainConfig(task="memorize", backbone="tiny-bert", segment_size=16, **values)
+        return model_kind("rmt").build(cfg, ("a", "b"))
+
+    default = built()  # tiny-bert keeps BERT's attention dropout 0.1
+    fused = built(dropout=0.1, attention_dropout=0.0)
+    config = fused.cell.backbone.config
+    assert attention_dropout_of(config) == 0.0 and config.hidden_dropout_prob == 0.1
+    reason = unfused_cpu_attention_reason(default, "cpu")
+    assert reason is not None and "--attention-dropout 0" in reason
+    assert unfused_cpu_attention_reason(fused, "cpu") is None
+    assert unfused_cpu_attention_reason(default, "cuda:0") is None  # fused kernels have dropout

@@ -44,6 +44,11 @@ def _options(func: Any) -> Any:
         ),
         click.option("--lora-r", type=int, help="LoRA rank (0: full fine-tuning)."),
         click.option("--dropout", type=float, help="Override the backbone's dropout."),
+        click.option(
+            "--attention-dropout",
+            type=float,
+            help="Attention-probability dropout (default: --dropout). 0 keeps CPU attention fused.",
+        ),
         click.option("--curriculum", help="Segments per stage, e.g. 1,2,3,4."),
         click.option(
             "--no-curriculum",

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from rmt_bench.backbones import unfused_cpu_attention_reason
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train import checkpointing as ckpt
 from rmt_bench.train.config import TrainConfig
@@ -161,6 +162,9 @@ class Trainer:
         self.kind = model_kind(cfg.model_kind)
         self.labels = tuple(getattr(source, "labels", None) or _task_labels(cfg.task or ""))
         model = self.kind.build(cfg, self.labels)
+        slow_attention = unfused_cpu_attention_reason(model, acc.device)
+        if slow_attention and acc.is_main_process:
+            log.warning("%s", slow_attention)
         self.tokenizer_name = str(getattr(model, "tokenizer_name", "minilm"))
         self.source = source if source is not None else make_source(cfg, self.tokenizer_name)
         self.stages = plan_stages(cfg.stage_segments, cfg.segment_size, cfg.stage_steps)

@@ -43,7 +43,7 @@ def _rmt_config(cfg: Any, labels: Sequence[str]) -> Any:
         recompute_segments=cfg.recompute_segments,
         lora_r=cfg.lora_r,
         hidden_dropout=cfg.dropout,
-        attention_dropout=cfg.dropout,
+        attention_dropout=cfg.effective_attention_dropout,
         seed=cfg.seed,
     )
 
@@ -77,7 +77,7 @@ def _build_full_attention(cfg: Any, labels: Sequence[str]) -> Any:
         backbone=cfg.backbone,
         labels=tuple(labels),
         hidden_dropout=cfg.dropout,
-        attention_dropout=cfg.dropout,
+        attention_dropout=cfg.effective_attention_dropout,
         seed=cfg.seed,
     )
     return _full_attention_cls()(config)
