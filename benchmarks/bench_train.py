@@ -43,6 +43,7 @@ def _one(
     repeats: int,
     threads: int,
     attention_dropout: float | None,
+    hidden_dropout: float | None = None,
 ) -> dict:
     """Measure one configuration in this process."""
     import torch
@@ -62,6 +63,7 @@ def _one(
             segment_size=499,
             recompute_segments=recompute,
             attention_dropout=attention_dropout,
+            hidden_dropout=hidden_dropout,
         )
     )
     model.train()
@@ -96,6 +98,7 @@ def _one(
         "batch_size": batch,
         "recompute_segments": recompute,
         "attention_dropout": attention_dropout_of(model.cell.backbone.config),
+        "hidden_dropout": model.cell.backbone.config.hidden_dropout_prob,
         "threads": threads,
         "repeats": repeats,
         "step_seconds_median": round(median, 3),
@@ -112,6 +115,7 @@ def _child(
     repeats: int,
     threads: int,
     attention_dropout: float | None,
+    hidden_dropout: float | None = None,
 ) -> dict:
     argv = [
         sys.executable, __file__, "--child", "--segments", str(segments),
@@ -121,6 +125,8 @@ def _child(
         argv.append("--recompute")
     if attention_dropout is not None:
         argv += ["--attention-dropout", str(attention_dropout)]
+    if hidden_dropout is not None:
+        argv += ["--hidden-dropout", str(hidden_dropout)]
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
@@ -151,6 +157,9 @@ def main() -> None:
     )
     parser.add_argument("--recompute", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--attention-dropout", type=float, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--hidden-dropout", type=float, help="override MiniLM's hidden dropout (default: keep 0.1)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -164,6 +173,7 @@ def main() -> None:
             args.repeats,
             args.threads,
             args.attention_dropout,
+            args.hidden_dropout,
         )
         emit_json_line(result)
         return
@@ -175,9 +185,9 @@ def main() -> None:
         backbone_dropout = [2] if args.quick else [2, 4]
     fast: dict[int, dict] = {}
     for n in segments:
-        fast[n] = _measure_pair(n, batch, repeats, args.threads, 0.0)
+        fast[n] = _measure_pair(n, batch, repeats, args.threads, 0.0, args.hidden_dropout)
     for n in backbone_dropout:
-        slow = _measure_pair(n, batch, repeats, args.threads, None)
+        slow = _measure_pair(n, batch, repeats, args.threads, None, args.hidden_dropout)
         if n in fast and "tokens_per_s" in fast[n] and "tokens_per_s" in slow:
             emit_json_line(
                 {
@@ -192,14 +202,19 @@ def main() -> None:
 
 
 def _measure_pair(
-    n: int, batch: int, repeats: int, threads: int, attention_dropout: float | None
+    n: int,
+    batch: int,
+    repeats: int,
+    threads: int,
+    attention_dropout: float | None,
+    hidden_dropout: float | None,
 ) -> dict:
     """Rows without and with recompute, then their ratios; returns the plain row."""
     from rmt_bench.profiling import emit_json_line
 
     rows = {}
     for recompute in (False, True):
-        row = _child(n, batch, recompute, repeats, threads, attention_dropout)
+        row = _child(n, batch, recompute, repeats, threads, attention_dropout, hidden_dropout)
         if n == 4 and "tokens_per_s" in row:
             row["vs_authors_717_tokens_per_s"] = round(
                 row["tokens_per_s"] / AUTHORS_TOKENS_PER_S_4SEG, 2
