@@ -32,19 +32,28 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from rmt_bench.profiling import emit_json_line
 
 AUTHORS_TOKENS_PER_S_4SEG = 717.0
 
 
-def _one(
-    segments: int,
-    batch: int,
-    recompute: bool,
-    repeats: int,
-    threads: int,
-    attention_dropout: float | None,
-    hidden_dropout: float | None = None,
-) -> dict:
+@dataclass(frozen=True)
+class Setting:
+    """One measured configuration (sent to the child process as JSON)."""
+
+    segments: int
+    batch_size: int
+    repeats: int
+    threads: int
+    recompute_segments: bool = False
+    attention_dropout: float | None = None  # None: MiniLM's own (0.1)
+    hidden_dropout: float | None = None  # None: MiniLM's own (0.1)
+
+
+def _one(setting: Setting) -> dict:
     """Measure one configuration in this process."""
     import torch
 
@@ -54,24 +63,25 @@ def _one(
     from rmt_bench.train.config import TrainConfig
     from rmt_bench.train.optim import build_optimizer, clip_gradients
 
-    torch.set_num_threads(threads)
+    torch.set_num_threads(setting.threads)
     torch.manual_seed(0)
     model = RMT(
         RMTConfig(
             backbone="minilm",
             memory_tokens=10,
             segment_size=499,
-            recompute_segments=recompute,
-            attention_dropout=attention_dropout,
-            hidden_dropout=hidden_dropout,
+            recompute_segments=setting.recompute_segments,
+            attention_dropout=setting.attention_dropout,
+            hidden_dropout=setting.hidden_dropout,
         )
     )
     model.train()
     cfg = TrainConfig(task="detect_memorize", lr=1e-5, grad_clip=5.0, grad_clip_mode="value")
-    optimizer, scheduler = build_optimizer(model, cfg, total_steps=repeats + 1)
-    length = segments * 499
+    optimizer, scheduler = build_optimizer(model, cfg, total_steps=setting.repeats + 1)
+    length = setting.segments * 499
     vocab = model.cell.backbone.get_input_embeddings().num_embeddings
     generator = torch.Generator().manual_seed(1)
+    batch = setting.batch_size
     ids = [torch.randint(1000, vocab, (length,), generator=generator) for _ in range(batch)]
     labels = torch.randint(0, len(model.labels), (batch,), generator=generator)
 
@@ -87,20 +97,18 @@ def _one(
 
     step()  # warm-up: allocator, optimizer state
     with MemoryWatch() as watch:
-        seconds = [step() for _ in range(repeats)]
+        seconds = [step() for _ in range(setting.repeats)]
     median = statistics.median(seconds)
+    backbone_config = model.cell.backbone.config
     return {
         "benchmark": "train_step",
         "backbone": "minilm",
         "segment_size": 499,
         "memory_tokens": 10,
-        "segments": segments,
-        "batch_size": batch,
-        "recompute_segments": recompute,
-        "attention_dropout": attention_dropout_of(model.cell.backbone.config),
-        "hidden_dropout": model.cell.backbone.config.hidden_dropout_prob,
-        "threads": threads,
-        "repeats": repeats,
+        **asdict(setting),
+        # the rates the backbone actually runs with (MiniLM's own where not overridden)
+        "attention_dropout": attention_dropout_of(backbone_config),
+        "hidden_dropout": backbone_config.hidden_dropout_prob,
         "step_seconds_median": round(median, 3),
         "step_seconds": [round(s, 3) for s in seconds],
         "tokens_per_s": round(batch * length / median, 1),
@@ -108,38 +116,54 @@ def _one(
     }
 
 
-def _child(
-    segments: int,
-    batch: int,
-    recompute: bool,
-    repeats: int,
-    threads: int,
-    attention_dropout: float | None,
-    hidden_dropout: float | None = None,
-) -> dict:
-    argv = [
-        sys.executable, __file__, "--child", "--segments", str(segments),
-        "--batch-size", str(batch), "--repeats", str(repeats), "--threads", str(threads),
-    ]  # fmt: skip
-    if recompute:
-        argv.append("--recompute")
-    if attention_dropout is not None:
-        argv += ["--attention-dropout", str(attention_dropout)]
-    if hidden_dropout is not None:
-        argv += ["--hidden-dropout", str(hidden_dropout)]
+def _child(setting: Setting) -> dict:
+    """Measure ``setting`` in a fresh process (an OOM kill becomes an ``error`` row)."""
+    argv = [sys.executable, __file__, "--child", json.dumps(asdict(setting))]
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         out_of_memory = "out of memory" in done.stderr.lower() or done.returncode in (-9, 137)
         return {
             "benchmark": "train_step",
-            "segments": segments,
-            "batch_size": batch,
-            "recompute_segments": recompute,
-            "attention_dropout": attention_dropout,
+            **asdict(setting),
             "error": "oom" if out_of_memory else tail[0],
         }
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ratio_line(benchmark: str, faster: dict, slower: dict, **fields: Any) -> None:
+    """Throughput and peak-RSS ratios of two rows measured in this run (if both ran)."""
+    if "tokens_per_s" in faster and "tokens_per_s" in slower:
+        emit_json_line(
+            {
+                "benchmark": benchmark,
+                **fields,
+                "throughput_ratio": round(faster["tokens_per_s"] / slower["tokens_per_s"], 3),
+                "peak_rss_ratio": round(faster["peak_rss_mb"] / slower["peak_rss_mb"], 3),
+            }
+        )
+
+
+def _measure_pair(base: Setting) -> dict:
+    """Rows without and with recompute, then their ratios; returns the plain row."""
+    rows = {}
+    for recompute in (False, True):
+        row = _child(replace(base, recompute_segments=recompute))
+        if base.segments == 4 and "tokens_per_s" in row:
+            row["vs_authors_717_tokens_per_s"] = round(
+                row["tokens_per_s"] / AUTHORS_TOKENS_PER_S_4SEG, 2
+            )
+        emit_json_line(row)
+        rows[recompute] = row
+    _ratio_line(
+        "train_step_recompute_vs_plain",
+        rows[True],
+        rows[False],
+        segments=base.segments,
+        batch_size=base.batch_size,
+        attention_dropout=rows[False].get("attention_dropout"),
+    )
+    return rows[False]
 
 
 def main() -> None:
@@ -155,85 +179,37 @@ def main() -> None:
         nargs="*",
         help="segment counts also measured with MiniLM's own attention dropout (default 2 4)",
     )
-    parser.add_argument("--recompute", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--attention-dropout", type=float, help=argparse.SUPPRESS)
     parser.add_argument(
         "--hidden-dropout", type=float, help="override MiniLM's hidden dropout (default: keep 0.1)"
     )
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # a Setting as JSON
     args = parser.parse_args()
 
-    from rmt_bench.profiling import emit_json_line
-
     if args.child:
-        result = _one(
-            args.segments[0],
-            args.batch_size,
-            args.recompute,
-            args.repeats,
-            args.threads,
-            args.attention_dropout,
-            args.hidden_dropout,
-        )
-        emit_json_line(result)
+        emit_json_line(_one(Setting(**json.loads(args.child))))
         return
-    segments = args.segments or ([2] if args.quick else [2, 4, 8])
     batch = args.batch_size or (2 if args.quick else 8)
     repeats = args.repeats or (2 if args.quick else 3)
     backbone_dropout = args.backbone_dropout_segments
     if backbone_dropout is None:
         backbone_dropout = [2] if args.quick else [2, 4]
     fast: dict[int, dict] = {}
-    for n in segments:
-        fast[n] = _measure_pair(n, batch, repeats, args.threads, 0.0, args.hidden_dropout)
+    for n in args.segments or ([2] if args.quick else [2, 4, 8]):
+        base = Setting(n, batch, repeats, args.threads, hidden_dropout=args.hidden_dropout)
+        fast[n] = _measure_pair(replace(base, attention_dropout=0.0))
     for n in backbone_dropout:
-        slow = _measure_pair(n, batch, repeats, args.threads, None, args.hidden_dropout)
-        if n in fast and "tokens_per_s" in fast[n] and "tokens_per_s" in slow:
-            emit_json_line(
-                {
-                    "benchmark": "attention_dropout_0_vs_backbone",
-                    "segments": n,
-                    "batch_size": batch,
-                    "recompute_segments": False,
-                    "throughput_ratio": round(fast[n]["tokens_per_s"] / slow["tokens_per_s"], 3),
-                    "peak_rss_ratio": round(fast[n]["peak_rss_mb"] / slow["peak_rss_mb"], 3),
-                }
-            )
-
-
-def _measure_pair(
-    n: int,
-    batch: int,
-    repeats: int,
-    threads: int,
-    attention_dropout: float | None,
-    hidden_dropout: float | None,
-) -> dict:
-    """Rows without and with recompute, then their ratios; returns the plain row."""
-    from rmt_bench.profiling import emit_json_line
-
-    rows = {}
-    for recompute in (False, True):
-        row = _child(n, batch, recompute, repeats, threads, attention_dropout, hidden_dropout)
-        if n == 4 and "tokens_per_s" in row:
-            row["vs_authors_717_tokens_per_s"] = round(
-                row["tokens_per_s"] / AUTHORS_TOKENS_PER_S_4SEG, 2
-            )
-        emit_json_line(row)
-        rows[recompute] = row
-    plain, recompute_row = rows[False], rows[True]
-    if "tokens_per_s" in plain and "tokens_per_s" in recompute_row:
-        emit_json_line(
-            {
-                "benchmark": "train_step_recompute_vs_plain",
-                "segments": n,
-                "batch_size": batch,
-                "attention_dropout": plain.get("attention_dropout"),
-                "throughput_ratio": round(recompute_row["tokens_per_s"] / plain["tokens_per_s"], 3),
-                "peak_rss_ratio": round(recompute_row["peak_rss_mb"] / plain["peak_rss_mb"], 3),
-            }
+        slow = _measure_pair(
+            Setting(n, batch, repeats, args.threads, hidden_dropout=args.hidden_dropout)
         )
-    return plain
+        if n in fast:
+            _ratio_line(
+                "attention_dropout_0_vs_backbone",
+                fast[n],
+                slow,
+                segments=n,
+                batch_size=batch,
+                recompute_segments=False,
+            )
 
 
 if __name__ == "__main__":

@@ -148,8 +148,9 @@ def unfused_cpu_attention_reason(model: Any, device: Any) -> str | None:
     """Why training ``model`` on ``device`` runs attention on torch's unfused math path.
 
     torch's fused CPU attention kernel has no dropout: with SDPA and attention dropout
-    > 0 every training forward materialises the full attention matrices (measured on
-    MiniLM, 2 x 499-token segments x batch 8: 3.5x slower, 2.6x the memory). None when
+    > 0 every training forward materialises the full attention matrices (measured by
+    ``benchmarks/bench_train.py`` on MiniLM, 2 x 499-token segments x batch 8: 2.3x
+    slower, 2.6x the memory). None when
     the fused path applies (GPU, eager attention, or attention dropout 0).
     """
     from transformers import PreTrainedModel

@@ -36,9 +36,8 @@ def check_out_dir(out: str | os.PathLike[str]) -> Path:
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise BenchInputError(f"--out {path} exists and is not a directory")
-    existing = path
-    while not existing.exists():  # the nearest existing ancestor decides
-        existing = existing.parent if existing.parent != existing else Path(".")
+    # the nearest existing ancestor decides whether the folder can be created
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
     if not existing.is_dir():
         raise BenchInputError(f"cannot create --out {path}: {existing} is not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
@@ -47,8 +46,8 @@ def check_out_dir(out: str | os.PathLike[str]) -> Path:
 
 
 def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
-    """Create the output folder (after ``check_out_dir`` passed and the model loaded)."""
-    path = check_out_dir(out)
+    """Create the output folder once ``check_out_dir`` has passed and the model is loaded."""
+    path = Path(out)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -64,8 +64,8 @@ class TrainConfig:
     lora_r: int = 0  # 0: full fine-tuning; >0: LoRA adapters + memory + head
     dropout: float | None = None  # None: the backbone's own dropout
     # None: as --dropout. On CPU, attention dropout > 0 pushes torch's SDPA off its fused
-    # kernel onto the math path (MiniLM, 2 x 499-token segments x batch 8, measured here:
-    # 3.5x slower, 2.6x the memory); 0 keeps the fused kernel.
+    # kernel onto the math path (benchmarks/bench_train.py, MiniLM, 2 x 499-token segments
+    # x batch 8: 2.3x slower, 2.6x the memory); 0 keeps the fused kernel.
     attention_dropout: float | None = None
     # curriculum
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
