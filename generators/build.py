@@ -159,7 +159,7 @@ def build_sample(
         rest = context_len - (pool.cum(end) - pool.cum(start)) - fact_tokens - delta
         if rest >= 0:
             try:
-                fillers = pool.decompose(rng, rest)
+                fillers = pool.decompose(rng, rest, avoid=(start, end))
                 break
             except LookupError:
                 if end == start:

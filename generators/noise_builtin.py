@@ -1,6 +1,11 @@
 """The built-in noise: varied, natural-looking English from a deterministic grammar.
 
-    sentences = builtin_sentences(n=60000)     # same list on every machine and run
+    sentences = builtin_sentences(n=160000)    # same list on every machine and run
+
+The ``n`` sentences are pairwise distinct (a repeat drawn from the grammar is
+skipped), so a run of consecutive pool sentences never repeats a sentence: the
+default pool (160,000 sentences, about 2.4M MiniLM tokens) covers a 2M-token sample
+without a repeat.
 
 The text reads like plain narrative prose: people and places are mentioned,
 sentences start with a capital letter and end with ".", "!" or "?", and their
@@ -14,6 +19,7 @@ changes a sample's answer. Nothing is copied from any corpus.
 from __future__ import annotations
 
 import random
+from string import Formatter
 
 SEED = 20240411  # fixed: the built-in pool is part of the benchmark definition
 
@@ -257,6 +263,26 @@ REMARKS = (
 )
 
 
+MANNERS = (
+    "without a word",
+    "in a hurry",
+    "for the second time",
+    "with some reluctance",
+    "as usual",
+    "in the pouring rain",
+    "before anyone noticed",
+    "with a sigh",
+    "that afternoon",
+    "on his own",
+    "on her own",
+    "in secret",
+    "once again",
+    "in plain sight",
+    "rather slowly",
+    "at great expense",
+)
+
+
 def _choice(rng: random.Random, options: tuple[str, ...]) -> str:
     return options[int(rng.random() * len(options))]
 
@@ -270,25 +296,46 @@ def _person(rng: random.Random) -> str:
     return _choice(rng, GROUPS)
 
 
+_DRAWS = {
+    "place": lambda rng: _choice(rng, PLACES),
+    "obj": lambda rng: _choice(rng, OBJECTS),
+    "adj": lambda rng: _choice(rng, ADJ),
+    "feeling": lambda rng: _choice(rng, FEELINGS),
+    "num": lambda rng: str(2 + int(rng.random() * 58)),
+    "pronoun": lambda rng: _choice(rng, ("she", "he", "they")),
+}
+_FIELDS: dict[str, tuple[str, ...]] = {}
+
+
+def _fields(template: str) -> tuple[str, ...]:
+    """The placeholder names of ``template`` in order of appearance (parsed once)."""
+    names = _FIELDS.get(template)
+    if names is None:
+        names = tuple(name for _, name, _, _ in Formatter().parse(template) if name)
+        _FIELDS[template] = names
+    return names
+
+
 def _fill(template: str, rng: random.Random) -> str:
-    values = {
-        "person": _person(rng),
-        "place": _choice(rng, PLACES),
-        "obj": _choice(rng, OBJECTS),
-        "adj": _choice(rng, ADJ),
-        "feeling": _choice(rng, FEELINGS),
-        "num": str(2 + int(rng.random() * 58)),
-        "pronoun": _choice(rng, ("she", "he", "they")),
-    }  # always drawn in this order, whatever the template uses: a fixed random stream
-    if "{action}" in template:
-        values["action"] = _fill(_choice(rng, ACTIONS), rng)
-    subject = values["person"]
-    values["P"] = subject[0].upper() + subject[1:]
+    """``template`` with each placeholder drawn in order of appearance (a fixed stream)."""
+    values: dict[str, str] = {}
+    for name in _fields(template):
+        if name in values:
+            continue
+        if name in ("person", "P"):
+            person = _person(rng)
+            values["person"], values["P"] = person, person[0].upper() + person[1:]
+        elif name == "action":
+            values["action"] = _fill(_choice(rng, ACTIONS), rng)
+        else:
+            values[name] = _DRAWS[name](rng)
     return template.format(**values)
 
 
 def _clause(rng: random.Random) -> str:
     action = _fill(_choice(rng, ACTIONS), rng)
+    if rng.random() < 0.3:
+        action += " " + _choice(rng, MANNERS)
     return f"{_person(rng)} {action}"
 
 
@@ -311,7 +358,14 @@ def _sentence(rng: random.Random) -> str:
     return text[0].upper() + text[1:] + end
 
 
-def builtin_sentences(n: int = 60000, seed: int = SEED) -> list[str]:
-    """``n`` sentences of built-in noise, identical for identical (n, seed)."""
+def builtin_sentences(n: int = 160000, seed: int = SEED) -> list[str]:
+    """``n`` distinct sentences of built-in noise, identical for identical (n, seed)."""
     rng = random.Random(seed)  # only .random() is used: its stream is stable across Pythons
-    return [_sentence(rng) for _ in range(n)]
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < n:
+        sentence = _sentence(rng)
+        if sentence not in seen:
+            seen.add(sentence)
+            out.append(sentence)
+    return out

@@ -142,31 +142,91 @@ class NoisePool:
             return 0
         return int(self._bucket[length + 1] - self._bucket[length])
 
-    def pick_of_length(self, rng: np.random.Generator, length: int) -> int | None:
-        """A random sentence index with exactly ``length`` tokens, or None."""
+    def pick_of_length(
+        self,
+        rng: np.random.Generator,
+        length: int,
+        avoid: tuple[int, int] | None = None,
+        taken: frozenset[int] | set[int] = frozenset(),
+    ) -> int | None:
+        """A random sentence index with exactly ``length`` tokens, or None.
+
+        Where possible the index lies outside the virtual run ``avoid = (start, end)``
+        and outside ``taken`` (so a filler never repeats a sentence of its sample): one
+        random draw picks a place in the length bucket, the first free index from
+        there on (wrapping) is taken; if none is free, the drawn one.
+        """
         count = self.count_of_length(length)
         if count == 0:
             return None
-        return int(self._order[int(self._bucket[length]) + int(rng.integers(count))])
+        base = int(self._bucket[length])
+        first = int(rng.integers(count))
+        for step in range(count):
+            index = int(self._order[base + (first + step) % count])
+            if index not in taken and not self.in_run(index, avoid):
+                return index
+        return int(self._order[base + first])
 
-    def decompose(self, rng: np.random.Generator, tokens: int, max_parts: int = 3) -> list[int]:
-        """Sentence indices whose lengths sum to ``tokens`` exactly ([] for 0); raise if none."""
+    def in_run(self, index: int, run: tuple[int, int] | None) -> bool:
+        """True when physical sentence ``index`` is used by the virtual run ``[start, end)``."""
+        if run is None:
+            return False
+        start, end = run
+        return end - start >= self.n or (index - start) % self.n < end - start
+
+    def decompose(
+        self,
+        rng: np.random.Generator,
+        tokens: int,
+        max_parts: int = 3,
+        avoid: tuple[int, int] | None = None,
+    ) -> list[int]:
+        """Sentence indices whose lengths sum to ``tokens`` exactly ([] for 0); raise if none.
+
+        The sentences are distinct and, where the pool allows, outside ``avoid``.
+        """
         if tokens == 0:
             return []
-        found = self._decompose(rng, tokens, max_parts)
+        free = self._free_counts(avoid)
+        found = None if free is None else self._decompose(rng, tokens, max_parts, free)
+        if found is None:
+            found = self._decompose(rng, tokens, max_parts, np.diff(self._bucket))
         if found is None:
             raise LookupError(tokens)
-        return [self.pick_of_length(rng, length) for length in found]  # type: ignore[misc]
+        picked: list[int] = []
+        for length in found:
+            index = self.pick_of_length(rng, length, avoid, set(picked))
+            assert index is not None  # found only holds lengths that occur
+            picked.append(index)
+        return picked
 
-    def _decompose(self, rng: np.random.Generator, tokens: int, parts: int) -> list[int] | None:
-        if self.count_of_length(tokens):
+    def _free_counts(self, run: tuple[int, int] | None) -> np.ndarray | None:
+        """Sentences per token length outside the virtual ``run`` (None: no run given)."""
+        if run is None:
+            return None
+        start, end = run
+        size = len(self._bucket) - 1
+        used = end - start
+        if used >= self.n:
+            return np.zeros(size, dtype=np.int64)
+        if used <= self.n // 2:
+            inside = self.lengths[np.arange(start, end) % self.n]
+            return np.diff(self._bucket) - np.bincount(inside, minlength=size)[:size]
+        outside = self.lengths[np.arange(end, start + self.n) % self.n]
+        return np.bincount(outside, minlength=size)[:size]
+
+    def _decompose(
+        self, rng: np.random.Generator, tokens: int, parts: int, counts: np.ndarray
+    ) -> list[int] | None:
+        """Lengths (each with ``counts[length] > 0``) that sum to ``tokens``, or None."""
+        if 0 < tokens < len(counts) and counts[tokens] > 0:
             return [tokens]
         if parts == 1:
             return None
-        available = np.flatnonzero(np.diff(self._bucket) > 0)  # lengths that occur
+        available = np.flatnonzero(counts > 0)  # lengths that occur
         candidates = available[(available > 0) & (available < tokens)]
         for first in rng.permutation(candidates)[:64]:
-            rest = self._decompose(rng, tokens - int(first), parts - 1)
+            rest = self._decompose(rng, tokens - int(first), parts - 1, counts)
             if rest is not None:
                 return [int(first), *rest]
         return None
@@ -179,9 +239,22 @@ def _clean(sentence: str) -> str:
     return " ".join(sentence.split())
 
 
-def prepare_pool(source: str, sentences: Iterable[str], tokenizer: Any, directory: Path) -> None:
-    """Tokenize ``sentences`` (continuation form) and write a cache entry to ``directory``."""
+def prepare_pool(
+    source: str,
+    sentences: Iterable[str],
+    tokenizer: Any,
+    directory: Path,
+    *,
+    small_vocabulary: bool = False,
+) -> None:
+    """Tokenize ``sentences`` (continuation form) and write a cache entry to ``directory``.
+
+    ``small_vocabulary``: the sentences reuse a few thousand words (the built-in
+    grammar), so each word is encoded once and a sentence's ids are its words' ids
+    joined (see ``WordCache``); every batch checks a group against the tokenizer.
+    """
     check_additive(tokenizer)
+    words = WordCache(tokenizer) if small_vocabulary else None
     started = time.perf_counter()
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
@@ -194,7 +267,8 @@ def prepare_pool(source: str, sentences: Iterable[str], tokenizer: Any, director
 
             def flush() -> None:
                 nonlocal n_sentences, n_tokens, n_bytes
-                for text, ids in _verified(tokenizer, batch):
+                encoded = words.encode(batch) if words is not None else None
+                for text, ids in encoded if encoded is not None else _verified(tokenizer, batch):
                     data = text.encode("utf-8")
                     text_out.write(data)
                     ids_out.write(ids.astype("<i4", copy=False).tobytes())
@@ -266,6 +340,48 @@ def _verified(tokenizer: Any, batch: list[str]) -> list[tuple[str, np.ndarray]]:
             if cuts[i + 1] > cuts[i]
         )
     return result
+
+
+class WordCache:
+    """Sentence ids as the join of cached per-word ids (for a small-vocabulary source).
+
+    Valid for tokenizers that split at spaces before anything else (WordPiece,
+    byte-level BPE, metaspace). Each batch's first ``GROUP`` sentences are also
+    encoded by the tokenizer itself; on any difference the cache switches itself
+    off and ``encode`` returns None (the caller then tokenizes normally).
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.ids: dict[str, list[int]] = {}
+        self.enabled = True
+
+    def encode(self, batch: list[str]) -> list[tuple[str, np.ndarray]] | None:
+        """(text, ids) per sentence " s", or None once the cache disagreed with the tokenizer."""
+        if not self.enabled or not batch:
+            return None
+        split = [text[1:].split(" ") for text in batch]  # every sentence starts with " "
+        new = sorted({word for words in split for word in words} - self.ids.keys())
+        if new:
+            encoded = encode_batch(self.tokenizer, [" " + word for word in new])
+            self.ids.update((word, ids.tolist()) for word, ids in zip(new, encoded, strict=True))
+        lookup = self.ids
+        flat: list[int] = []
+        ends: list[int] = []
+        for words in split:
+            for word in words:
+                flat.extend(lookup[word])
+            ends.append(len(flat))
+        pieces = np.split(np.asarray(flat, dtype=np.int32), ends[:-1])
+        probe = batch[:GROUP]
+        reference = _verified(self.tokenizer, probe)
+        if [text for text, _ in reference] != probe or not all(
+            np.array_equal(ids, pieces[i]) for i, (_, ids) in enumerate(reference)
+        ):
+            log.info("word-level ids differ from the tokenizer's: tokenizing whole sentences")
+            self.enabled = False
+            return None
+        return [(text, ids) for text, ids in zip(batch, pieces, strict=True) if len(ids)]
 
 
 def _verified_slow(tokenizer: Any, batch: list[str]) -> list[tuple[str, np.ndarray]]:

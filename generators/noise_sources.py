@@ -8,7 +8,11 @@
 
 Specs: ``builtin`` | ``text:PATH`` | ``pg19:PATH`` | ``quality:PATH`` (the raw
 QuALITY v1.0.1 JSON-lines files, a folder of them, or their .zip) |
-``hf:NAME[:column]`` (split ``train``, column ``text`` by default). A pool is
+``hf:NAME[:column]`` (split ``train``, column ``text`` by default). A folder of
+``text:`` / ``pg19:`` files can be split by document with ``?split=train`` or
+``?split=test`` (``pg19:DIR?split=train``): in file-name order, files 0, 2, 4, ...
+are ``train`` and 1, 3, 5, ... are ``test``, so a model trained on one half is
+evaluated on books it never read. A pool is
 prepared once per (source contents, tokenizer) under the cache root and
 memory-mapped afterwards; within a process it is loaded once.
 """
@@ -35,11 +39,13 @@ from generators.tokens import tokenizer_fingerprint
 
 log = logging.getLogger(__name__)
 
-BUILTIN_SENTENCES = 60000
+BUILTIN_SENTENCES = 160000  # distinct; about 2.4M MiniLM tokens, more than a 2M sample needs
 HF_MAX_CHARS = 64 * 2**20  # first ~64M characters (~15M tokens) of an HF dataset
 KINDS = ("builtin", "text", "pg19", "quality", "hf")
+DOCUMENT_SPLITS = ("train", "test")
 NOISE_HELP = (
-    "builtin | text:PATH | pg19:PATH | quality:PATH (JSON lines or .zip) | hf:NAME[:column]"
+    "builtin | text:PATH | pg19:PATH | quality:PATH (JSON lines or .zip) | hf:NAME[:column]; "
+    "a text:/pg19: folder takes ?split=train|test (alternate files)"
 )
 _POOLS: dict[tuple[str, str], NoisePool] = {}
 _LOCK = threading.Lock()
@@ -64,6 +70,30 @@ def parse_noise_spec(spec: str) -> tuple[str, str]:
     elif not argument:
         raise BenchInputError(f"noise source {spec!r} needs an argument: {NOISE_HELP}")
     return kind, argument
+
+
+def split_argument(argument: str) -> tuple[str, str | None]:
+    """(path, document split or None) of a ``text:`` / ``pg19:`` argument ``PATH[?split=S]``."""
+    path, mark, query = argument.partition("?")
+    if not mark:
+        return path, None
+    key, _, value = query.partition("=")
+    if key != "split" or value not in DOCUMENT_SPLITS:
+        raise BenchInputError(
+            f"noise option {query!r} not understood: use ?split=train or ?split=test"
+        )
+    return path, value
+
+
+def document_files(argument: str, suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """The files of ``PATH[?split=train|test]``: all, or every other one in name order."""
+    path_text, split = split_argument(argument)
+    files = _files(path_text, suffixes, what)
+    if split is None:
+        return files
+    if len(files) < 2:
+        raise BenchInputError(f"{what} ?split= needs a folder of at least 2 files: {path_text}")
+    return files[0::2] if split == "train" else files[1::2]
 
 
 def _files(path_text: str, suffixes: tuple[str, ...], what: str) -> list[Path]:
@@ -177,7 +207,7 @@ def iter_sentences(spec: str) -> Iterator[str]:
     if kind == "builtin":
         yield from builtin_sentences(BUILTIN_SENTENCES)
     elif kind in ("text", "pg19"):
-        for file in _files(argument, (".txt",), f"{kind} noise"):
+        for file in document_files(argument, (".txt",), f"{kind} noise"):
             text = _read_text(file)
             yield from split_sentences(strip_gutenberg(text) if kind == "pg19" else text)
     elif kind == "quality":
@@ -193,14 +223,21 @@ def source_key(spec: str) -> str:
     kind, argument = parse_noise_spec(spec)
     parts: list[Any] = [kind, FORMAT_VERSION, "sources-v2"]
     if kind == "builtin":
-        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v3"]
+        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v4-distinct"]
     elif kind == "hf":
         parts += [argument, HF_MAX_CHARS]
     else:
-        path = Path(argument).expanduser()
+        path_text, split = (
+            split_argument(argument) if kind in ("text", "pg19") else (argument, None)
+        )
+        path = Path(path_text).expanduser()
         if not path.exists():
             raise BenchInputError(f"{kind} noise path not found: {path}")
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        if split is not None:
+            files = document_files(argument, (".txt",), f"{kind} noise")
+            parts.append(("split", split))
+        else:
+            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
         for file in files:
             stat = file.stat()
             parts.append((str(file.resolve()), stat.st_size, stat.st_mtime_ns))
@@ -224,7 +261,14 @@ def load_pool(spec: str, tokenizer: Any) -> NoisePool:
             directory = pool_directory(spec, tokenizer)
             if not (directory / "meta.json").is_file():
                 log.info("preparing noise %s in %s", spec, directory)
-                prepare_pool(spec, iter_sentences(spec), tokenizer, directory)
+                small_vocabulary = parse_noise_spec(spec)[0] == "builtin"
+                prepare_pool(
+                    spec,
+                    iter_sentences(spec),
+                    tokenizer,
+                    directory,
+                    small_vocabulary=small_vocabulary,
+                )
             pool = open_pool(spec, directory)
             _POOLS[memo] = pool
     return pool
