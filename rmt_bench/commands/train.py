@@ -56,6 +56,11 @@ def _options(func: Any) -> Any:
             default=None,
             help="Ablation: one stage on the largest segment count.",
         ),
+        click.option(
+            "--segment-mix",
+            type=click.Choice(["exact", "uniform"]),
+            help="Training samples of stage N: exactly N segments (paper) or 1..N uniformly.",
+        ),
         click.option("--steps-per-stage", type=int),
         click.option("--advance-at", type=float, help="Validation accuracy that ends a stage."),
         click.option(

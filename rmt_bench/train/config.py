@@ -23,6 +23,10 @@ from rmt_bench.config import load_config_file, resolve_config
 from rmt_bench.train.presets import preset_values
 
 CLIP_MODES = ("value", "norm")
+# How many segments a training sample of stage N has: "exact" (the paper: N), or
+# "uniform" (each sample draws its count from 1..N, so every stage keeps training the
+# shorter lengths and no dynamics tuned to exactly N steps can pass validation).
+SEGMENT_MIXES = ("exact", "uniform")
 PRECISIONS = ("auto", "no", "bf16")  # fp16 would need a loss scaler: not supported
 
 
@@ -70,6 +74,7 @@ class TrainConfig:
     # curriculum
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
+    segment_mix: str = "exact"  # training samples of stage N: N segments, or 1..N (uniform)
     steps_per_stage: int = 3000
     advance_at: float | None = None  # validation accuracy that ends a stage early
     patience: int | None = None  # validations without improvement that end a stage (None: off)
@@ -120,6 +125,9 @@ class TrainConfig:
         if not self.task:
             raise BenchInputError("--task is required (e.g. --task detect_memorize)")
         _choice("--grad-clip-mode", self.grad_clip_mode, CLIP_MODES)
+        _choice("--segment-mix", self.segment_mix, SEGMENT_MIXES)
+        if self.data is not None and self.segment_mix != "exact":
+            raise BenchInputError("--segment-mix applies to generated samples, not to --data")
         _choice("--mixed-precision", self.mixed_precision, PRECISIONS)
         for name in ("segment_size", "steps_per_stage", "val_every", "val_samples"):
             _positive(name, getattr(self, name))

@@ -6,7 +6,10 @@ Two sources, one interface (``SampleSource``):
   Sample ``i`` of stage ``k`` is ``build_sample(task, length=stage.length,
   seed=train_seed(run_seed, k), index=i, ...)``; validation samples use
   ``validation_seed(run_seed)`` (see ``rmt_bench.train.seeds``: the three seed
-  ranges are disjoint, and test seeds are never touched here).
+  ranges are disjoint, and test seeds are never touched here). With
+  ``segment_mix="uniform"`` training sample ``i`` of a stage of N segments has
+  ``n_i`` segments, drawn from 1..N by ``default_rng([run_seed, stage, i, MIX_STREAM])``
+  (validation stays at exactly N).
 * ``DatasetSource`` reads a folder written by ``rmt-bench generate`` (``--data
   DIR``): a stage uses the rows whose token count fills exactly its number of
   segments; the last ``val_samples`` of them (in id order) are held out for
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Sample = Mapping[str, Any]
 T = TypeVar("T")
+MIX_STREAM = 17  # keeps the segment-count draws apart from any other use of these seeds
 
 
 class SampleSource(Protocol):
@@ -68,8 +72,10 @@ class GeneratedSource:
         facts: str = "builtin",
         noise: str = "builtin",
         run_seed: int = 0,
+        segment_mix: str = "exact",
     ) -> None:
         self.task = task
+        self.segment_mix = segment_mix
         self.tokenizer = tokenizer
         self.facts = facts
         self.noise = noise
@@ -92,9 +98,21 @@ class GeneratedSource:
             verify=False,
         )
 
+    def sample_length(self, stage: Stage, index: int) -> int:
+        """Tokens of training sample ``index`` of ``stage`` (see ``segment_mix``)."""
+        if self.segment_mix == "exact" or stage.segments == 1:
+            return stage.length
+        import numpy as np
+
+        rng = np.random.default_rng([self.run_seed, stage.index, index, MIX_STREAM])
+        segments = int(rng.integers(1, stage.segments + 1))
+        return segments * (stage.length // stage.segments)
+
     def train_samples(self, stage: Stage, start: int, count: int) -> list[Sample]:
         seed = train_seed(self.run_seed, stage.index)
-        return [self._build(stage.length, seed, i) for i in range(start, start + count)]
+        return [
+            self._build(self.sample_length(stage, i), seed, i) for i in range(start, start + count)
+        ]
 
     def validation_samples(self, stage: Stage, count: int) -> list[Sample]:
         seed = validation_seed(self.run_seed)
@@ -107,6 +125,7 @@ class GeneratedSource:
             "tokenizer": self.tokenizer,
             "facts": self.facts,
             "noise": self.noise,
+            "segment_mix": self.segment_mix,
             "train_seeds": [train_seed(self.run_seed, 0), "+ stage"],
             "validation_seed": validation_seed(self.run_seed),
         }

@@ -109,6 +109,7 @@ def make_source(cfg: TrainConfig, tokenizer: str) -> SampleSource:
             facts=cfg.facts,
             noise=cfg.noise,
             run_seed=cfg.seed,
+            segment_mix=cfg.segment_mix,
         )
     return DatasetSource(
         read_dataset_rows(cfg.data, tokenizer),
