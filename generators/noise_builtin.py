@@ -11,8 +11,12 @@ The text reads like plain narrative prose: people and places are mentioned,
 sentences start with a capital letter and end with ".", "!" or "?", and their
 lengths range from two words to long compound sentences, so a fact
 ("Mary moved to the bathroom.") is not findable by its formatting. The
-vocabulary deliberately avoids the fact vocabulary (the bAbI people Mary, John,
-Daniel, Sandra, the six rooms, and "<room> is <direction> of"), so noise never
+fact vocabulary appears too, as in real text, so a fact is not findable by its words
+alone: about one sentence in sixteen mentions one of the bAbI people (Mary, John,
+Daniel, Sandra) doing something that does not move them, or one of the six rooms
+with nobody in it ("Nobody had swept the kitchen for 12 days."). A bAbI person and a
+room never share a sentence, no sentence says someone went, moved, journeyed or
+travelled to a place, and none says "<room> is <direction> of", so noise never
 changes a sample's answer. Nothing is copied from any corpus.
 """
 
@@ -283,6 +287,32 @@ MANNERS = (
 )
 
 
+# Distractors: the facts' own words in sentences that cannot change an answer.
+FACT_PEOPLE = ("Mary", "John", "Daniel", "Sandra")  # generators.world.PEOPLE
+FACT_ROOMS = ("bathroom", "bedroom", "garden", "hallway", "kitchen", "office")  # world.ROOMS
+STILL_ACTIONS = (  # actions that neither move nor place their subject
+    "read {obj} twice",
+    "wrote {obj} by candlelight",
+    "sold {obj} for a few coins",
+    "mended {obj} with great care",
+    "laughed at the idea",
+    "said nothing at all",
+    "counted the money again",
+    "sang an old song",
+    "spoke with {person}",
+    "was {feeling}",
+)
+ROOM_REMARKS = (  # a room with nobody from the facts in it
+    "The {room} was {adj}.",
+    "Nobody had swept the {room} for {num} days.",
+    "There was a faint smell of smoke in the {room}.",
+    "The door of the {room} would not close.",
+    "{P} said the {room} needed a new coat of paint.",
+    "The {room} window looked out over {place}.",
+    "A letter from {place} lay forgotten in the {room}.",
+)
+
+
 def _choice(rng: random.Random, options: tuple[str, ...]) -> str:
     return options[int(rng.random() * len(options))]
 
@@ -297,6 +327,7 @@ def _person(rng: random.Random) -> str:
 
 
 _DRAWS = {
+    "room": lambda rng: _choice(rng, FACT_ROOMS),
     "place": lambda rng: _choice(rng, PLACES),
     "obj": lambda rng: _choice(rng, OBJECTS),
     "adj": lambda rng: _choice(rng, ADJ),
@@ -339,12 +370,22 @@ def _clause(rng: random.Random) -> str:
     return f"{_person(rng)} {action}"
 
 
+def _distractor(rng: random.Random) -> str:
+    """A sentence with a fact person (doing nothing that moves them) or a fact room."""
+    if rng.random() < 0.5:
+        action = _fill(_choice(rng, STILL_ACTIONS), rng)
+        return f"{_choice(rng, FACT_PEOPLE)} {action}."
+    return _fill(_choice(rng, ROOM_REMARKS), rng)
+
+
 def _sentence(rng: random.Random) -> str:
     kind = rng.random()
     if kind < 0.08:
         return _choice(rng, OPENERS)
     if kind < 0.3:
         return _fill(_choice(rng, REMARKS), rng)
+    if kind < 0.3625:
+        return _distractor(rng)
     parts = [_clause(rng)]
     if rng.random() < 0.35:
         parts.insert(0, _choice(rng, TIMES) + ",")

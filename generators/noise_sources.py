@@ -223,7 +223,7 @@ def source_key(spec: str) -> str:
     kind, argument = parse_noise_spec(spec)
     parts: list[Any] = [kind, FORMAT_VERSION, "sources-v2"]
     if kind == "builtin":
-        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v4-distinct"]
+        parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v5-distinct-distractors"]
     elif kind == "hf":
         parts += [argument, HF_MAX_CHARS]
     else:

@@ -30,13 +30,20 @@ def _exact(row: dict) -> None:
     assert n == row["length"]
 
 
-def test_builtin_noise_is_deterministic_varied_and_free_of_fact_vocabulary() -> None:
+def test_builtin_noise_is_deterministic_varied_and_never_changes_an_answer() -> None:
     sentences = builtin_sentences(5000)
     assert sentences == builtin_sentences(5000)
-    assert len(set(sentences)) > 3000
+    assert len(set(sentences)) == 5000
+
+    def mentions(sentence: str, words: tuple[str, ...]) -> bool:
+        return any(re.search(rf"\b{word}\b", sentence) for word in words)
+
+    # The facts' words appear (no lexical shortcut), but never together and never moving.
+    with_person = [s for s in sentences if mentions(s, PEOPLE)]
+    with_room = [s for s in sentences if mentions(s, ROOMS)]
+    assert len(with_person) > 40 and len(with_room) > 40
+    assert not [s for s in with_person if mentions(s, ROOMS)]
     text = " ".join(sentences)
-    for word in (*PEOPLE, *ROOMS):
-        assert not re.search(rf"\b{word}\b", text), word
     assert not re.search(r"\b(north|south|east|west) of\b", text)
     # Same surface style as facts: capitalised, ends with a period (mostly), names and places.
     assert all(s[0].isupper() or s[0] == '"' for s in sentences)
@@ -44,7 +51,7 @@ def test_builtin_noise_is_deterministic_varied_and_free_of_fact_vocabulary() -> 
     words = [len(s.split()) for s in sentences]
     assert min(words) <= 2 and max(words) >= 25 and 4 <= np.median(words) <= 20
     moves = "|".join(MOVES)
-    assert not re.search(rf"\b({moves}) to the\b", text)  # never a movement statement
+    assert not re.search(rf"\b({moves}) to\b", text)  # never a movement statement
 
 
 def test_facts_are_not_findable_by_formatting() -> None:
