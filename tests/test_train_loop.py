@@ -270,3 +270,33 @@ def test_patience_ends_a_stage_that_stopped_improving(tmp_path: Path) -> None:
     result = _run(cfg, tmp_path / "run")
     assert [s["steps"] for s in result.stages] == [6, 6]
     assert all(s["best_step"] == 2 for s in result.stages)
+
+
+def test_init_from_starts_stage_one_from_a_checkpoint(tmp_path: Path, reference: Path) -> None:
+    """--init-from: a run started from the reference's final model validates as that model
+    does and (at a vanishing lr) keeps its weights; a shape mismatch is one line."""
+    _run(_cfg(curriculum=(2,), steps_per_stage=1, val_every=1, lr=1e-12), tmp_path / "a")
+    warm = _run(
+        _cfg(curriculum=(2,), steps_per_stage=1, val_every=1, lr=1e-12, init_from=str(reference)),
+        tmp_path / "b",
+    )
+    reference_model = Toy.from_pretrained(reference)
+    reference_model.eval()
+    source = ToySource()
+    rows = source.validation_samples(type("S", (), {"segments": 2})(), 12)
+    ids = [torch.as_tensor(r["context_ids"]).long() for r in rows]
+    labels = torch.tensor([r["label"] for r in rows])
+    with torch.no_grad():
+        expected = float((reference_model(ids).logits.argmax(-1) == labels).float().mean())
+    assert warm.final_accuracy == pytest.approx(expected)
+    for key, value in _weights(reference).items():
+        assert torch.allclose(_weights(tmp_path / "b")[key], value)
+        assert not torch.allclose(_weights(tmp_path / "a")[key], value)
+    saved = json.loads((tmp_path / "b" / "train_config.json").read_text())
+    assert saved["config"]["init_from"] == str(reference)
+
+    other = tmp_path / "other"
+    Toy(("x", "y"), seed=1).save_pretrained(other)  # two labels: a head of another shape
+    with pytest.raises(BenchInputError, match="do not fit this model") as info:
+        _run(_cfg(init_from=str(other)), tmp_path / "c")
+    assert "\n" not in str(info.value)

@@ -61,6 +61,11 @@ def _options(func: Any) -> Any:
             type=click.Choice(["exact", "uniform"]),
             help="Training samples of stage N: exactly N segments (paper) or 1..N uniformly.",
         ),
+        click.option(
+            "--init-from",
+            type=click.Path(exists=True, file_okay=False),
+            help="Start stage 1 from this checkpoint's weights (same model shape).",
+        ),
         click.option("--steps-per-stage", type=int),
         click.option("--advance-at", type=float, help="Validation accuracy that ends a stage."),
         click.option(

@@ -75,6 +75,7 @@ class TrainConfig:
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
     segment_mix: str = "exact"  # training samples of stage N: N segments, or 1..N (uniform)
+    init_from: str | None = None  # a checkpoint folder whose weights stage 1 starts from
     steps_per_stage: int = 3000
     advance_at: float | None = None  # validation accuracy that ends a stage early
     patience: int | None = None  # validations without improvement that end a stage (None: off)

@@ -89,6 +89,19 @@ def _task_labels(task: str) -> tuple[str, ...]:
     return tuple(task_labels(task))
 
 
+def _init_weights(model: Any, kind: Any, folder: str) -> None:
+    """Copy the weights of checkpoint ``folder`` into ``model`` (``--init-from``)."""
+    try:
+        source = kind.load(folder)
+        model.load_state_dict(source.state_dict())
+    except RuntimeError as error:  # shapes or names differ
+        first = str(error).strip().splitlines()[0]
+        raise BenchInputError(
+            f"--init-from {folder}: its weights do not fit this model ({first})"
+        ) from error
+    log.info("stage 1 starts from the weights of %s", folder)
+
+
 def _seed_everything(seed: int) -> None:
     import random
 
@@ -163,6 +176,8 @@ class Trainer:
         self.kind = model_kind(cfg.model_kind)
         self.labels = tuple(getattr(source, "labels", None) or _task_labels(cfg.task or ""))
         model = self.kind.build(cfg, self.labels)
+        if cfg.init_from and not resume:
+            _init_weights(model, self.kind, cfg.init_from)
         slow_attention = unfused_cpu_attention_reason(model, acc.device)
         if slow_attention and acc.is_main_process:
             log.warning("%s", slow_attention)
