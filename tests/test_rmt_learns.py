@@ -29,7 +29,8 @@ def test_tiny_gpt2_rmt_learns_to_carry_the_key_through_memory() -> None:
     )
     model = RMT(config)
     model.cell.embeddings.weight.requires_grad_(False)  # keeps the optimizer step cheap
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
+    # lr 1e-3: with transformers 5.24's tiny GPT-2, 2e-3 stalls at 0.33 (1e-3 reaches 1.0)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     generator = torch.Generator().manual_seed(1)
     for _ in range(150):
         ids, labels = key_batch(generator, 32)
