@@ -355,7 +355,7 @@ def load_samples(out: str | os.PathLike[str]) -> Any:
     if config.format == "arrow" and (out / "dataset_dict.json").is_file():
         return datasets.load_from_disk(str(out))[split_name(config.task)]
     if config.format == "arrow" and (out / "dataset" / "state.json").is_file():
-        return datasets.load_from_disk(str(out / "dataset"))  # written by earlier rmt-bench versions
+        return datasets.load_from_disk(str(out / "dataset"))  # older rmt-bench: a copy
     files = [str(out / name) for name in meta["shards"]]
     builder = {"jsonl": "json"}.get(config.format, config.format)
     features = dataset_features(config)
