@@ -169,7 +169,7 @@ def evaluate(
         )
         model = load_answer_model(config.model, options)
     _check_labels(model, config.task, labels)
-    source = open_samples(config, model.tokenizer_name)
+    source = open_samples(config, model.tokenizer_name, labels=model.labels)
     refs = {length: source.refs(length, config.num_samples) for length in lengths}  # checks all
     source.load(refs[min(lengths)][0])  # a length too short for the facts fails here, not mid-run
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
