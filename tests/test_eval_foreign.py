@@ -177,3 +177,16 @@ def test_a_generated_folder_with_babilong_columns_evaluates(
         build_sample("memorize", length=200, seed=TEST_SEED_BASE, index=i)["answer"]
         for i in range(2)
     ]
+
+
+def test_a_babilong_qa_task_needs_no_fact_source(tmp_path: Path, models: dict[str, Path]) -> None:
+    import datasets
+
+    data = tmp_path / "qa1.parquet"
+    datasets.Dataset.from_dict(_babilong_rows(200, 2)).to_parquet(str(data))
+    args = ["eval", "--model", str(models["fa"]), "--task", "babi:qa1", "--lengths", "200"]
+    args += ["--num-samples", "2", "--data", str(data), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, [*args, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "out" / "fa.babi:qa1.jsonl").read_text().splitlines()
+    assert [json.loads(line)["task"] for line in lines] == ["babi:qa1", "babi:qa1"]

@@ -91,6 +91,21 @@ def _check_labels(model: Any, task: str, labels: Sequence[str]) -> None:
         )
 
 
+def _task_labels_or_none(config: EvalConfig) -> tuple[str, ...] | None:
+    """The task's answer classes; None for another suite's ``--data`` where the task's
+    classes need a fact source (``babi:qaN`` without ``--facts``): the model's labels
+    decide there, and the file's targets are checked against them."""
+    from generators.dataset import METADATA
+    from generators.tasks import task_labels
+
+    try:
+        return task_labels(config.task, config.facts)
+    except BenchInputError:
+        if config.data is None or (Path(config.data) / METADATA).is_file():
+            raise
+        return None
+
+
 def _row(
     *,
     name: str,
@@ -137,7 +152,7 @@ def evaluate(
     shard: Shard | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate ``config.model`` on ``config.task`` at every length; return its summary."""
-    from generators.tasks import get_task, task_labels
+    from generators.tasks import get_task
     from rmt_bench.config import config_hash as hash_of
     from rmt_bench.config import config_to_dict
     from rmt_bench.evaluate.progress import LengthProgress
@@ -148,7 +163,7 @@ def evaluate(
     config.validate()
     config = dataclasses.replace(config, task=get_task(config.task).name)
     lengths = config.length_values()
-    labels = task_labels(config.task, config.facts)
+    labels = _task_labels_or_none(config)
     check_out_dir(config.out)  # before the (slow) model load
     shard = shard or current_shard()
     device = resolve_device(config.device, shard)
@@ -168,7 +183,8 @@ def evaluate(
             max_new_tokens=config.max_new_tokens,
         )
         model = load_answer_model(config.model, options)
-    _check_labels(model, config.task, labels)
+    if labels is not None:
+        _check_labels(model, config.task, labels)
     source = open_samples(config, model.tokenizer_name, labels=model.labels)
     refs = {length: source.refs(length, config.num_samples) for length in lengths}  # checks all
     source.load(refs[min(lengths)][0])  # a length too short for the facts fails here, not mid-run
