@@ -228,8 +228,12 @@ def build_dataset(
     with_ids: bool = False,
     progress: bool = True,
     columns: str = "default",
+    on_resume: Callable[[int, int], Any] | None = None,
 ) -> Path:
-    """Generate ``num_samples`` rows per length into ``out``; returns ``out`` as a Path."""
+    """Generate ``num_samples`` rows per length into ``out``; returns ``out`` as a Path.
+
+    ``on_resume(already, total)`` is called when rows of an earlier run are kept.
+    """
     from generators.build import build_sample, parse_depth
     from generators.tasks import get_task
 
@@ -281,7 +285,7 @@ def build_dataset(
     _prepare_out(out, config)
     jobs = plan_shards(config, out)
     try:
-        _generate(config, jobs, out, num_proc, progress)
+        _generate(config, jobs, out, num_proc, progress, on_resume)
     except BaseException:
         if created and not any(Path(job.path).is_file() for job in jobs):
             shutil.rmtree(out, ignore_errors=True)  # nothing useful was written: leave no trace
@@ -290,7 +294,12 @@ def build_dataset(
 
 
 def _generate(
-    config: GenerateConfig, jobs: Sequence[ShardJob], out: Path, num_proc: int, progress: bool
+    config: GenerateConfig,
+    jobs: Sequence[ShardJob],
+    out: Path,
+    num_proc: int,
+    progress: bool,
+    on_resume: Callable[[int, int], Any] | None = None,
 ) -> None:
     from tqdm import tqdm
 
@@ -301,6 +310,8 @@ def _generate(
     done_rows = total - sum(job.stop - job.start for job in todo)
     if done_rows:
         log.info("resumed: %d of %d rows already there in %s", done_rows, total, out)
+        if on_resume is not None:
+            on_resume(done_rows, total)
     bar = tqdm(
         total=total, initial=done_rows, unit="sample", disable=not progress, desc=config.task
     )

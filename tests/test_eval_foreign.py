@@ -173,10 +173,14 @@ def test_a_generated_folder_with_babilong_columns_evaluates(
     result = _eval(models["fa"], data, tmp_path / "out", "200")
     assert result.exit_code == 0, result.output
     rows = _rows(tmp_path / "out", "fa")
-    assert [r["answer"] for r in rows] == [
-        build_sample("memorize", length=200, seed=TEST_SEED_BASE, index=i)["answer"]
-        for i in range(2)
-    ]
+    built = [build_sample("memorize", length=200, seed=TEST_SEED_BASE, index=i) for i in (0, 1)]
+    assert [r["answer"] for r in rows] == [b["answer"] for b in built]
+    # rows say where the fact was, what the sample was made of, which model and when
+    assert [r["fact_positions"] for r in rows] == [b["fact_positions"] for b in built]
+    assert [r["depths"] for r in rows] == [b["depths"] for b in built]
+    assert rows[0]["facts_source"] == "builtin" and rows[0]["noise_source"] == "builtin"
+    assert rows[0]["model_path"] == str(models["fa"])
+    assert rows[0]["rmt_bench_version"] and rows[0]["timestamp"].endswith("+00:00")
 
 
 def test_a_babilong_qa_task_needs_no_fact_source(tmp_path: Path, models: dict[str, Path]) -> None:

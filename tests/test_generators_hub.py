@@ -216,3 +216,18 @@ def test_push_refuses_incomplete_or_foreign_folders_and_reports_network_errors(
     (out / "metadata.json").write_text(json.dumps({**meta, "complete": False}))
     with pytest.raises(BenchInputError, match="incomplete"):
         push_dataset(out, "me/x")
+
+
+def test_a_rerun_says_what_was_already_there(tmp_path: Path) -> None:
+    args = ["generate", "--task", "memorize", "--length", "300", "--num-samples", "2"]
+    args += ["--shard-size", "1", "--out", str(tmp_path / "dm"), "--no-progress"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0 and "wrote 2 samples" in first.output
+    assert "resumed" not in first.output
+    (tmp_path / "dm" / "data" / "memorize" / "300" / "shard-00001-of-00002.parquet").unlink()
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "resumed: 1 of 2 rows already there" in again.output
+    assert "wrote 1 samples" in again.output
+    noop = CliRunner().invoke(cli, args)
+    assert "resumed: 2 of 2 rows already there" in noop.output and "wrote 0 samples" in noop.output

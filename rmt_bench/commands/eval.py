@@ -75,3 +75,13 @@ def command(config_file: str | None, no_progress: bool | None, **flags: object) 
     table = evaluate(config)
     if table:
         click.echo(format_summary(table))
+
+
+def _show_defaults() -> None:
+    from rmt_bench.commands._help import show_defaults
+    from rmt_bench.evaluate.config import EvalConfig
+
+    show_defaults(command, EvalConfig)
+
+
+_show_defaults()

@@ -113,6 +113,12 @@ def command(
     from generators.dataset import build_dataset
 
     items = [part.strip() for text in lengths for part in text.split(",") if part.strip()]
+    kept = [0]
+
+    def on_resume(already: int, total: int) -> None:
+        kept[0] = already
+        click.echo(f"resumed: {already} of {total} rows already there")
+
     if out is None:
         out = os.path.join("data", f"{task.replace(':', '-')}-{'-'.join(items)}")
     path = build_dataset(
@@ -131,8 +137,12 @@ def command(
         with_ids=with_ids,
         progress=not no_progress,
         columns=columns,
+        on_resume=on_resume,
     )
-    click.echo(f"wrote {num_samples * len(items)} samples to {path}")
+    from generators.lengths import parse_length
+
+    total = num_samples * len({parse_length(item) for item in items})
+    click.echo(f"wrote {total - kept[0]} samples to {path}")
     if push_to_hub is not None:
         from generators.hub import push_dataset
 

@@ -16,6 +16,7 @@ The harness only calls the ``AnswerModel`` contract; it never looks at the kind.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -71,8 +72,10 @@ def _batches(items: Sequence[SampleRef], size: int) -> Iterator[list[SampleRef]]
         yield list(items[start : start + size])
 
 
-def _model_fields(model: Any) -> dict[str, Any]:
-    """Row fields that describe the model's training and recurrence (None when not applicable)."""
+def _model_fields(model: Any, path: str) -> dict[str, Any]:
+    """Row fields that describe the model (path, training, recurrence; None when not known)."""
+    from rmt_bench import __version__
+
     description = model.describe()
     extra = dict(getattr(model, "extra", None) or {})
     inner = description.get("inner") or {}
@@ -81,6 +84,8 @@ def _model_fields(model: Any) -> dict[str, Any]:
         "curriculum": extra.get("curriculum"),
         "memory_tokens": description.get("memory_tokens", inner.get("memory_tokens")),
         "segment_size": description.get("segment_size", inner.get("segment_size")),
+        "model_path": path,
+        "rmt_bench_version": __version__,
     }
 
 
@@ -142,7 +147,18 @@ def _row(
         "seed": sample.get("seed"),
         "config_hash": config_hash,
         **fields,
+        # where the answer was hidden and what the sample was made of (None: not known)
+        "depths": _plain(sample.get("depths")),
+        "fact_positions": _plain(sample.get("fact_positions")),
+        "facts_source": sample.get("facts_source"),
+        "noise_source": sample.get("noise_source"),
+        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _plain(value: Any) -> Any:
+    """Lists (numpy arrays from Arrow rows included) as JSON-able lists."""
+    return None if value is None else [v.item() if hasattr(v, "item") else v for v in value]
 
 
 def evaluate(
@@ -202,7 +218,7 @@ def evaluate(
     done = rows.done_ids()
     # Peak memory of the device the model runs on: CUDA allocations, else process RSS.
     on_cuda = str(getattr(model, "device", device)).startswith("cuda")
-    fields = _model_fields(model)
+    fields = _model_fields(model, config.model)
     part = shard.index if shard.sharded else None
     with rows.writer(part) as write:
         for length in lengths:
