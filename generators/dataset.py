@@ -8,7 +8,12 @@ Layout of ``out``:
 
     data/<task>/<length>/shard-00000-of-00004.parquet   (or .jsonl / .arrow)
     metadata.json    resolved config, package versions, shard list, row counts
-    dataset/         (``--format arrow`` only) one ``save_to_disk`` dataset for ``load_from_disk``
+    README.md        the dataset card: one config per length, a split per task (BABILong's
+                     layout), ``label`` as ClassLabel, sources and licences, the command
+    dataset_dict.json, <split>/   (``--format arrow`` only) ``load_from_disk(out)`` over the
+                     shards in place (no second copy)
+
+``load_dataset(out, "4k")`` and ``load_dataset(out)`` (every length) read it too.
 
 Shard ``s`` of a length holds sample indices ``[s*shard_size, (s+1)*shard_size)``;
 its bytes depend only on the config, so ``num_proc=1`` and ``num_proc=4`` give
@@ -42,6 +47,7 @@ DATASET_FORMAT_VERSION = 1
 SHARD_TOKENS = 1 << 26  # about 64M tokens (a few hundred MB of text) per shard at most
 SHARD_ROWS = 1000
 GROUP_TOKENS = 1 << 21  # ~2M tokens (~10 MB of text) per Parquet row group / Arrow batch
+_LATER_FIELDS = {"columns": "default"}  # GenerateConfig fields added after format version 1
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class GenerateConfig:
     format: str
     shard_size: int | None
     with_ids: bool
+    columns: str = "default"
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,9 @@ def shard_size_for(length: int, requested: int | None) -> int:
 
 
 def _slug(task: str) -> str:
-    return task.replace(":", "-")
+    from generators.hf_layout import task_slug
+
+    return task_slug(task)
 
 
 def plan_shards(config: GenerateConfig, out: Path) -> list[ShardJob]:
@@ -114,10 +123,11 @@ def _run_shard(
 ) -> int:
     """Build the rows of one shard and stream them into its file (atomically)."""
     from generators.build import build_sample
+    from generators.hf_layout import rename_columns
 
     def rows() -> Iterator[dict[str, Any]]:
         for index in range(job.start, job.stop):
-            yield build_sample(
+            sample = build_sample(
                 config.task,
                 length=job.length,
                 seed=config.seed,
@@ -128,6 +138,7 @@ def _run_shard(
                 depth=config.depth,
                 with_ids=config.with_ids,
             )
+            yield rename_columns(sample, config.columns)
             if on_row is not None:
                 on_row(1)
 
@@ -149,6 +160,7 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
         except (ValueError, KeyError) as error:
             raise BenchInputError(f"{meta_path} is not a metadata file of rmt-bench") from error
         mine = json.loads(json.dumps(asdict(config)))
+        previous = {**_LATER_FIELDS, **previous}  # folders written before those fields existed
         if previous != mine:
             changed = sorted(k for k in mine if previous.get(k) != mine[k])
             raise BenchInputError(
@@ -166,6 +178,9 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
         raise BenchInputError(
             f"cannot write to output directory {out}: {error.strerror}"
         ) from error
+    from generators.card import check_card_writable
+
+    check_card_writable(out)
     for stale in out.rglob(".*.tmp"):  # temporaries of an interrupted run
         stale.unlink(missing_ok=True)
 
@@ -212,8 +227,13 @@ def build_dataset(
     shard_size: int | None = None,
     with_ids: bool = False,
     progress: bool = True,
+    columns: str = "default",
+    on_resume: Callable[[int, int], Any] | None = None,
 ) -> Path:
-    """Generate ``num_samples`` rows per length into ``out``; returns ``out`` as a Path."""
+    """Generate ``num_samples`` rows per length into ``out``; returns ``out`` as a Path.
+
+    ``on_resume(already, total)`` is called when rows of an earlier run are kept.
+    """
     from generators.build import build_sample, parse_depth
     from generators.tasks import get_task
 
@@ -228,6 +248,9 @@ def build_dataset(
         raise BenchInputError("--num-samples, --num-proc and --shard-size must be >= 1")
     if seed < 0:
         raise BenchInputError(f"--seed must be >= 0, got {seed}")
+    from generators.hf_layout import check_columns
+
+    check_columns(columns)
     spec = get_task(task)
     parse_depth(depth, spec)
     depth_text = None if depth is None else str(depth)
@@ -243,6 +266,7 @@ def build_dataset(
         fmt,
         shard_size,
         with_ids,
+        columns,
     )
     # Validate sources, tokenizer and the shortest length before anything is written.
     build_sample(
@@ -261,7 +285,7 @@ def build_dataset(
     _prepare_out(out, config)
     jobs = plan_shards(config, out)
     try:
-        _generate(config, jobs, out, num_proc, progress)
+        _generate(config, jobs, out, num_proc, progress, on_resume)
     except BaseException:
         if created and not any(Path(job.path).is_file() for job in jobs):
             shutil.rmtree(out, ignore_errors=True)  # nothing useful was written: leave no trace
@@ -270,7 +294,12 @@ def build_dataset(
 
 
 def _generate(
-    config: GenerateConfig, jobs: Sequence[ShardJob], out: Path, num_proc: int, progress: bool
+    config: GenerateConfig,
+    jobs: Sequence[ShardJob],
+    out: Path,
+    num_proc: int,
+    progress: bool,
+    on_resume: Callable[[int, int], Any] | None = None,
 ) -> None:
     from tqdm import tqdm
 
@@ -280,7 +309,9 @@ def _generate(
     total = sum(job.stop - job.start for job in jobs)
     done_rows = total - sum(job.stop - job.start for job in todo)
     if done_rows:
-        log.info("resuming: %d of %d rows already written in %s", done_rows, total, out)
+        log.info("resumed: %d of %d rows already there in %s", done_rows, total, out)
+        if on_resume is not None:
+            on_resume(done_rows, total)
     bar = tqdm(
         total=total, initial=done_rows, unit="sample", disable=not progress, desc=config.task
     )
@@ -298,29 +329,31 @@ def _generate(
         bar.close()
 
     if config.format == "arrow":
-        _save_to_disk(out, jobs)
+        from generators.hf_layout import write_arrow_state
+
+        write_arrow_state(out, config, [job.path for job in jobs])
+    from generators.card import write_card
+
+    write_card(out, config, meta)
     meta["complete"] = True
     atomic_write_text(out / METADATA, json.dumps(meta, indent=2) + "\n")
 
 
-def _save_to_disk(out: Path, jobs: Sequence[ShardJob]) -> None:
-    """Join the Arrow shards into ``out/dataset`` (``datasets.load_from_disk``), atomically."""
-    import datasets
-
-    final = out / "dataset"
-    if (final / "state.json").is_file():
-        return
-    parts = [datasets.Dataset.from_file(job.path) for job in jobs]
-    joined = datasets.concatenate_datasets(parts)
-    tmp = out / ".dataset.tmp-dir"
-    shutil.rmtree(tmp, ignore_errors=True)
-    joined.save_to_disk(str(tmp))
-    os.replace(tmp, final)
+def read_config(meta: dict[str, Any]) -> GenerateConfig:
+    """The GenerateConfig stored in a ``metadata.json`` (older folders lack later fields)."""
+    raw = {**_LATER_FIELDS, **meta["config"]}
+    return GenerateConfig(**{**raw, "lengths": tuple(raw["lengths"])})
 
 
 def load_samples(out: str | os.PathLike[str]) -> Any:
-    """All rows of a generated folder as one ``datasets.Dataset`` (any format)."""
+    """All rows of a generated folder as one ``datasets.Dataset`` (any format).
+
+    ``label`` is a ``ClassLabel`` of the task's answers; columns are as stored
+    (``input``/``target`` for ``--columns babilong``).
+    """
     import datasets
+
+    from generators.hf_layout import dataset_features, split_name
 
     out = Path(out)
     meta_path = out / METADATA
@@ -329,9 +362,12 @@ def load_samples(out: str | os.PathLike[str]) -> Any:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if not meta.get("complete"):
         raise BenchInputError(f"dataset in {out} is incomplete: rerun the generate command")
-    fmt = meta["config"]["format"]
-    if fmt == "arrow":
-        return datasets.load_from_disk(str(out / "dataset"))
+    config = read_config(meta)
+    if config.format == "arrow" and (out / "dataset_dict.json").is_file():
+        return datasets.load_from_disk(str(out))[split_name(config.task)]
+    if config.format == "arrow" and (out / "dataset" / "state.json").is_file():
+        return datasets.load_from_disk(str(out / "dataset"))  # older rmt-bench: a copy
     files = [str(out / name) for name in meta["shards"]]
-    builder = "json" if fmt == "jsonl" else fmt
-    return datasets.load_dataset(builder, data_files=files, split="train")
+    builder = {"jsonl": "json"}.get(config.format, config.format)
+    features = dataset_features(config)
+    return datasets.load_dataset(builder, data_files=files, split="train", features=features)

@@ -22,9 +22,14 @@ from generators.atomic import atomic_path
 FORMATS = {"parquet": ".parquet", "jsonl": ".jsonl", "arrow": ".arrow"}
 
 
-def rows_schema(with_ids: bool = False) -> Any:
-    """The Arrow schema of sample rows (field order as in docs/interfaces.md)."""
+def rows_schema(with_ids: bool = False, columns: str = "default") -> Any:
+    """The Arrow schema of sample rows (field order as in docs/interfaces.md).
+
+    ``columns="babilong"`` stores ``context`` as ``input`` and ``answer`` as ``target``.
+    """
     import pyarrow as pa
+
+    from generators.hf_layout import column_name
 
     fields = [
         ("id", pa.string()),
@@ -49,13 +54,14 @@ def rows_schema(with_ids: bool = False) -> Any:
             ("context_ids", pa.large_list(pa.int32())),
             ("question_ids", pa.list_(pa.int32())),
         ]
-    return pa.schema(fields)
+    return pa.schema([(column_name(name, columns), kind) for name, kind in fields])
 
 
 def _table(rows: Sequence[dict[str, Any]], with_ids: bool) -> Any:
     import pyarrow as pa
 
-    schema = rows_schema(with_ids)
+    column_set = "babilong" if "input" in rows[0] else "default"
+    schema = rows_schema(with_ids, column_set)
     columns = {}
     for field in schema:
         values = [row[field.name] for row in rows]

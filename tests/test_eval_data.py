@@ -14,7 +14,7 @@ from generators.tokens import sample_token_ids
 from rmt_bench.contract import Prediction
 from rmt_bench.evaluate import EvalConfig, evaluate, read_rows
 
-TIMING = ("seconds", "tokens_per_s", "peak_memory_mb")
+TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp")
 
 
 class Recorder:
@@ -104,8 +104,9 @@ def test_data_mismatches_are_refused(tmp_path: Path) -> None:
             model.labels = task_labels("memorize")
         with pytest.raises(BenchInputError, match=message):
             evaluate(_config(tmp_path / "out", data=str(data), **change), model=model)
-    with pytest.raises(BenchInputError, match="not a generated dataset"):
-        evaluate(_config(tmp_path / "out", data=str(tmp_path)), model=Recorder())
+    (tmp_path / "empty").mkdir()  # no metadata.json and no data files: not any suite's data
+    with pytest.raises(BenchInputError, match="cannot read it as a dataset"):
+        evaluate(_config(tmp_path / "out", data=str(tmp_path / "empty")), model=Recorder())
 
     other = load_tokenizer("minilm")
     other = type(other).from_pretrained(other.name_or_path)

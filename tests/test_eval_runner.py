@@ -20,7 +20,7 @@ from rmt_bench.evaluate.rows import ROW_FIELDS
 from rmt_bench.evaluate.sharding import Shard
 
 LABELS = task_labels("memorize")
-TIMING = ("seconds", "tokens_per_s", "peak_memory_mb")
+TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp")
 
 
 class StandIn:

@@ -62,7 +62,8 @@ def test_cli_writes_a_loadable_dataset(tmp_path: Path, fmt: str) -> None:
         files = [str(out / f) for f in meta["shards"]]
         rows = datasets.load_dataset("parquet", data_files=files, split="train")
     if fmt == "arrow":
-        rows = datasets.load_from_disk(str(out / "dataset"))
+        rows = datasets.load_from_disk(str(out))["reasoning"]
+        assert not (out / "dataset").exists()  # the shards are stored once
     tok, _ = resolve_tokenizer("minilm")
     for row in rows:
         expected = build_sample("reasoning", length=row["length"], seed=5, index=row["index"])
@@ -76,7 +77,7 @@ def test_same_bytes_with_one_or_four_processes(tmp_path: Path) -> None:
     one = build_dataset("detect_memorize", out=tmp_path / "one", num_proc=1, **common)
     four = build_dataset("detect_memorize", out=tmp_path / "four", num_proc=4, **common)
     digests = _digests(one)
-    assert len(digests) == 1 + 2 * 4  # metadata + 4 shards per length
+    assert len(digests) == 2 + 2 * 4  # metadata + card + 4 shards per length
     assert digests == _digests(four)
 
 

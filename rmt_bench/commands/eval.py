@@ -28,7 +28,13 @@ MODEL_HELP = (
 @click.option("--num-samples", type=int, help="Samples per length (default 64).")
 @click.option("--out", help="Results folder (default results/).")
 @click.option("--name", help="Name of the result file (default: the model folder's name).")
-@click.option("--data", type=click.Path(), help="A dataset folder from `rmt-bench generate`.")
+@click.option(
+    "--data",
+    type=click.Path(),
+    help="A dataset folder from `rmt-bench generate`, or another suite's data: BABILong "
+    "(input, question, target; HF folder or .parquet/.jsonl) or RULER JSONL (input, outputs, "
+    "length). Its answers must be the model's labels.",
+)
 @click.option("--batch-size", type=int, help="Samples per predict call (default 1).")
 @click.option("--seed", type=int, help="Test seed of generated samples (default 0).")
 @click.option("--facts", help="Fact source as in `generate` (default builtin).")
@@ -69,3 +75,13 @@ def command(config_file: str | None, no_progress: bool | None, **flags: object) 
     table = evaluate(config)
     if table:
         click.echo(format_summary(table))
+
+
+def _show_defaults() -> None:
+    from rmt_bench.commands._help import show_defaults
+    from rmt_bench.evaluate.config import EvalConfig
+
+    show_defaults(command, EvalConfig)
+
+
+_show_defaults()

@@ -6,7 +6,9 @@
     rmt-bench generate --task babi:qa2 --facts babi:../shared/data/babi/tasks_1-20_v1-2 \\
         --noise pg19:../shared/data/pg19 --length 16k
 
-Re-running the same command in the same --out resumes an interrupted run.
+Re-running the same command in the same --out resumes an interrupted run. Every folder
+gets a dataset card (README.md): one config per length, a split per task (BABILong's
+layout), so ``datasets.load_dataset(DIR, "4k")`` works; ``--push-to-hub REPO`` uploads it.
 """
 
 from __future__ import annotations
@@ -65,6 +67,21 @@ LENGTH_HELP = (
 )
 @click.option("--shard-size", type=int, default=None, help="Rows per shard file (default auto).")
 @click.option("--with-ids", is_flag=True, help="Also store context_ids and question_ids.")
+@click.option(
+    "--columns",
+    type=click.Choice(["default", "babilong"]),
+    default="default",
+    show_default=True,
+    help="Column names: default (context, answer) or babilong (input, question, target).",
+)
+@click.option(
+    "--push-to-hub",
+    "push_to_hub",
+    metavar="REPO",
+    default=None,
+    help="Also upload the folder (with its card) to this HF hub dataset repo (online).",
+)
+@click.option("--private", is_flag=True, help="Make a new --push-to-hub repo private.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def command(
     task: str,
@@ -80,6 +97,9 @@ def command(
     depth: str | None,
     shard_size: int | None,
     with_ids: bool,
+    columns: str,
+    push_to_hub: str | None,
+    private: bool,
     no_progress: bool,
 ) -> None:
     """Generate task samples of exact token lengths into a Hugging Face dataset folder.
@@ -93,6 +113,12 @@ def command(
     from generators.dataset import build_dataset
 
     items = [part.strip() for text in lengths for part in text.split(",") if part.strip()]
+    kept = [0]
+
+    def on_resume(already: int, total: int) -> None:
+        kept[0] = already
+        click.echo(f"resumed: {already} of {total} rows already there")
+
     if out is None:
         out = os.path.join("data", f"{task.replace(':', '-')}-{'-'.join(items)}")
     path = build_dataset(
@@ -110,5 +136,14 @@ def command(
         shard_size=shard_size,
         with_ids=with_ids,
         progress=not no_progress,
+        columns=columns,
+        on_resume=on_resume,
     )
-    click.echo(f"wrote {num_samples * len(items)} samples to {path}")
+    from generators.lengths import parse_length
+
+    total = num_samples * len({parse_length(item) for item in items})
+    click.echo(f"wrote {total - kept[0]} samples to {path}")
+    if push_to_hub is not None:
+        from generators.hub import push_dataset
+
+        click.echo(f"pushed to {push_dataset(path, push_to_hub, private=private)}")

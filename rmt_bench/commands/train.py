@@ -18,20 +18,27 @@ from typing import Any
 
 import click
 
-_PRESETS = ("cpu-tiny", "paper")  # rmt_bench.train.presets.PRESETS (checked there too)
+from rmt_bench.commands._help import preset_help, show_defaults
+from rmt_bench.train.config import TrainConfig
+from rmt_bench.train.models import model_kinds
+from rmt_bench.train.presets import PRESETS
+
+_PRESETS = tuple(PRESETS)
 
 
 def _options(func: Any) -> Any:
     opts = [
         click.option("--task", help="memorize, detect_memorize, reasoning, ..."),
-        click.option("--preset", type=click.Choice(_PRESETS), help="A named recipe."),
+        click.option("--preset", type=click.Choice(_PRESETS), help=preset_help()),
         click.option(
             "--config",
             "config_file",
             type=click.Path(dir_okay=False),
             help="YAML/JSON file of options (CLI flags override it).",
         ),
-        click.option("--model-kind", help="rmt (default) or full-attention."),
+        click.option(
+            "--model-kind", type=click.Choice(model_kinds()), help="The trainable model kind."
+        ),
         click.option("--backbone", help="HF id/path, minilm, tiny-bert, small-bert."),
         click.option("--segment-size", type=int, help="Task tokens per segment."),
         click.option("--memory-tokens", type=int, help="Memory size m."),
@@ -148,3 +155,8 @@ def command(
         ],
     }
     click.echo(json.dumps(summary))
+
+
+show_defaults(
+    command, TrainConfig, note="Defaults shown are used unless a --preset or --config sets them."
+)

@@ -64,7 +64,7 @@ class DatasetSamples:
     """A generated dataset folder as a sample source for one task."""
 
     def __init__(self, directory: str | Path, task: str, model_tokenizer: str) -> None:
-        from generators.dataset import METADATA, GenerateConfig, plan_shards
+        from generators.dataset import METADATA, plan_shards, read_config
 
         self.directory = Path(directory)
         meta_path = self.directory / METADATA
@@ -74,9 +74,7 @@ class DatasetSamples:
             )
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            self.config = GenerateConfig(
-                **{**meta["config"], "lengths": tuple(meta["config"]["lengths"])}
-            )
+            self.config = read_config(meta)
         except (ValueError, KeyError, TypeError):
             raise BenchInputError(f"--data {self.directory}: corrupt {METADATA}") from None
         if not meta.get("complete"):
@@ -143,6 +141,9 @@ class DatasetSamples:
         except StopIteration:
             raise BenchInputError(f"--data {self.directory}: shard {path_name} is short") from None
         self._cursor = (path_name, position, rows)
+        from generators.hf_layout import restore_columns
+
+        row = restore_columns(row, self.config.columns)  # --columns babilong: input -> context
         if row.get("id") != ref.sample_id:
             raise BenchInputError(
                 f"--data {self.directory}: expected sample {ref.sample_id}, found {row.get('id')}"

@@ -52,6 +52,13 @@ ROW_FIELDS = (
     "curriculum",
     "memory_tokens",
     "segment_size",
+    "model_path",
+    "rmt_bench_version",
+    "depths",
+    "fact_positions",
+    "facts_source",
+    "noise_source",
+    "timestamp",
 )
 PART_INFIX = ".part-"
 CONFIG_SUFFIX = ".config.json"

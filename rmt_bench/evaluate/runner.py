@@ -16,6 +16,7 @@ The harness only calls the ``AnswerModel`` contract; it never looks at the kind.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -71,8 +72,10 @@ def _batches(items: Sequence[SampleRef], size: int) -> Iterator[list[SampleRef]]
         yield list(items[start : start + size])
 
 
-def _model_fields(model: Any) -> dict[str, Any]:
-    """Row fields that describe the model's training and recurrence (None when not applicable)."""
+def _model_fields(model: Any, path: str) -> dict[str, Any]:
+    """Row fields that describe the model (path, training, recurrence; None when not known)."""
+    from rmt_bench import __version__
+
     description = model.describe()
     extra = dict(getattr(model, "extra", None) or {})
     inner = description.get("inner") or {}
@@ -81,6 +84,8 @@ def _model_fields(model: Any) -> dict[str, Any]:
         "curriculum": extra.get("curriculum"),
         "memory_tokens": description.get("memory_tokens", inner.get("memory_tokens")),
         "segment_size": description.get("segment_size", inner.get("segment_size")),
+        "model_path": path,
+        "rmt_bench_version": __version__,
     }
 
 
@@ -89,6 +94,21 @@ def _check_labels(model: Any, task: str, labels: Sequence[str]) -> None:
         raise BenchInputError(
             f"the model answers {list(model.labels)} but task {task!r} has labels {list(labels)}"
         )
+
+
+def _task_labels_or_none(config: EvalConfig) -> tuple[str, ...] | None:
+    """The task's answer classes; None for another suite's ``--data`` where the task's
+    classes need a fact source (``babi:qaN`` without ``--facts``): the model's labels
+    decide there, and the file's targets are checked against them."""
+    from generators.dataset import METADATA
+    from generators.tasks import task_labels
+
+    try:
+        return task_labels(config.task, config.facts)
+    except BenchInputError:
+        if config.data is None or (Path(config.data) / METADATA).is_file():
+            raise
+        return None
 
 
 def _row(
@@ -127,7 +147,18 @@ def _row(
         "seed": sample.get("seed"),
         "config_hash": config_hash,
         **fields,
+        # where the answer was hidden and what the sample was made of (None: not known)
+        "depths": _plain(sample.get("depths")),
+        "fact_positions": _plain(sample.get("fact_positions")),
+        "facts_source": sample.get("facts_source"),
+        "noise_source": sample.get("noise_source"),
+        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _plain(value: Any) -> Any:
+    """Lists (numpy arrays from Arrow rows included) as JSON-able lists."""
+    return None if value is None else [v.item() if hasattr(v, "item") else v for v in value]
 
 
 def evaluate(
@@ -137,7 +168,7 @@ def evaluate(
     shard: Shard | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate ``config.model`` on ``config.task`` at every length; return its summary."""
-    from generators.tasks import get_task, task_labels
+    from generators.tasks import get_task
     from rmt_bench.config import config_hash as hash_of
     from rmt_bench.config import config_to_dict
     from rmt_bench.evaluate.progress import LengthProgress
@@ -148,7 +179,7 @@ def evaluate(
     config.validate()
     config = dataclasses.replace(config, task=get_task(config.task).name)
     lengths = config.length_values()
-    labels = task_labels(config.task, config.facts)
+    labels = _task_labels_or_none(config)
     check_out_dir(config.out)  # before the (slow) model load
     shard = shard or current_shard()
     device = resolve_device(config.device, shard)
@@ -168,8 +199,9 @@ def evaluate(
             max_new_tokens=config.max_new_tokens,
         )
         model = load_answer_model(config.model, options)
-    _check_labels(model, config.task, labels)
-    source = open_samples(config, model.tokenizer_name)
+    if labels is not None:
+        _check_labels(model, config.task, labels)
+    source = open_samples(config, model.tokenizer_name, labels=model.labels)
     refs = {length: source.refs(length, config.num_samples) for length in lengths}  # checks all
     source.load(refs[min(lengths)][0])  # a length too short for the facts fails here, not mid-run
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
@@ -186,7 +218,7 @@ def evaluate(
     done = rows.done_ids()
     # Peak memory of the device the model runs on: CUDA allocations, else process RSS.
     on_cuda = str(getattr(model, "device", device)).startswith("cuda")
-    fields = _model_fields(model)
+    fields = _model_fields(model, config.model)
     part = shard.index if shard.sharded else None
     with rows.writer(part) as write:
         for length in lengths:

@@ -130,8 +130,13 @@ class GeneratedSamples:
         }
 
 
-def open_samples(config: Any, model_tokenizer: str) -> SampleSource:
-    """The sample source of an ``EvalConfig``, checked against the model's tokenizer."""
+def open_samples(config: Any, model_tokenizer: str, labels: Any = None) -> SampleSource:
+    """The sample source of an ``EvalConfig``, checked against the model's tokenizer.
+
+    ``--data`` is a folder of ``rmt-bench generate`` (it has ``metadata.json``) or
+    another suite's file (BABILong / RULER shapes, ``evaluate/foreign.py``), whose
+    targets are mapped onto ``labels`` (the model's; default: the task's).
+    """
     if config.tokenizer is not None and not same_tokenizer(config.tokenizer, model_tokenizer):
         raise BenchInputError(
             f"--tokenizer {config.tokenizer!r} differs from the model's tokenizer "
@@ -142,6 +147,21 @@ def open_samples(config: Any, model_tokenizer: str) -> SampleSource:
 
         if config.seed is not None or config.depth is not None:
             raise BenchInputError("--seed and --depth come from the --data folder; drop them")
+        from pathlib import Path
+
+        from generators.dataset import METADATA
+
+        if not (Path(config.data) / METADATA).is_file():
+            from generators.tasks import task_labels
+            from rmt_bench.evaluate.foreign import ForeignSamples
+
+            return ForeignSamples(
+                config.data,
+                task=config.task,
+                model_tokenizer=model_tokenizer,
+                labels=labels if labels is not None else task_labels(config.task, config.facts),
+                lengths=config.length_values(),
+            )
         source = DatasetSamples(config.data, config.task, model_tokenizer)
         for flag, mine, theirs in (
             ("--facts", config.facts, source.config.facts),

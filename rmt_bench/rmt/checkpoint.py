@@ -5,8 +5,9 @@
 
 Layout of a checkpoint directory:
 
-    config.json        {"kind": "rmt", "format": 1, "config": {RMTConfig...},
+    config.json        {"kind": "rmt", "model_type": "rmt", "format": 1, "config": {RMTConfig...},
                         "segment_size": 499, "tokenizer": "minilm", "extra": {...}}
+    README.md          the model card (backbone, task, curriculum, accuracy)
     rmt.safetensors    the wrapper's own weights: memory, head
     backbone/          the backbone via its save_pretrained (base weights when LoRA)
     adapter/           the peft LoRA adapter (only when lora_r > 0)
@@ -15,7 +16,9 @@ Layout of a checkpoint directory:
 ``extra`` is free-form JSON (the trainer stores trained_segments, curriculum
 ...). The directory is written beside the target and moved into place, so a
 crash never leaves a half-written checkpoint under the final name. Weights are
-safetensors only; nothing is unpickled.
+safetensors only; nothing is unpickled. ``model_type`` lets ``AutoConfig`` /
+``AutoModel`` load it after ``import rmt_bench``; checkpoints saved before it was
+written still load with ``RMT.from_pretrained``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from baselines.checkpoint import staged_directory
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
 from rmt_bench.rmt.config import RMTConfig
+from rmt_bench.rmt.model_card import CARD, model_card
 
 if TYPE_CHECKING:
     from rmt_bench.rmt.wrapper import RMT
@@ -59,6 +63,7 @@ def _write(model: RMT, directory: Path) -> None:
     config["tokenizer"] = model.tokenizer_name
     meta = {
         "kind": model.kind,
+        "model_type": "rmt",  # transformers' AutoConfig / AutoModel (rmt_bench/hf_auto.py)
         "format": FORMAT,
         "config": config,
         "segment_size": model.segment_size,
@@ -72,6 +77,7 @@ def _write(model: RMT, directory: Path) -> None:
         model.cell.backbone.save_pretrained(directory / BACKBONE_DIR)
     model.tokenizer.save_pretrained(directory / TOKENIZER_DIR)
     atomic_write_text(directory / CONFIG_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(directory / CARD, model_card(meta))
 
 
 def save_rmt(model: RMT, directory: Path) -> None:

@@ -405,6 +405,17 @@ class RMT(nn.Module):
 
         save_rmt(self, Path(directory))
 
+    def push_to_hub(self, repo_id: str, *, private: bool = False, token: str | None = None) -> str:
+        """Save to a temporary checkpoint folder and upload it to hub repo ``repo_id``."""
+        import tempfile
+
+        from rmt_bench.rmt.hub import push_checkpoint
+
+        with tempfile.TemporaryDirectory(prefix="rmt-push-") as tmp:
+            folder = Path(tmp) / "checkpoint"
+            self.save_pretrained(folder)
+            return push_checkpoint(folder, repo_id, private=private, token=token)
+
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: Any = None) -> RMT:
         """Load a checkpoint directory written by ``save_pretrained``."""

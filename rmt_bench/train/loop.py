@@ -51,6 +51,7 @@ from rmt_bench.train.data_stream import (
 from rmt_bench.train.logging_utils import TrainLog
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.optim import build_optimizer, clip_gradients
+from rmt_bench.train.preflight import check_stage_lengths
 from rmt_bench.train.runtime import StopFlag, make_accelerator, quiet_transformers
 
 log = logging.getLogger(__name__)
@@ -167,10 +168,6 @@ class Trainer:
             )
         self.micro_batch = cfg.batch_size // (self.world * cfg.grad_accum)
         ckpt.check_out(self.out, cfg, resume)
-        acc.wait_for_everyone()  # every process checked before the main one writes
-        if acc.is_main_process and not resume:
-            ckpt.write_train_config(self.out, cfg)
-        acc.wait_for_everyone()
 
         _seed_everything(cfg.seed)
         self.kind = model_kind(cfg.model_kind)
@@ -184,6 +181,11 @@ class Trainer:
         self.tokenizer_name = str(getattr(model, "tokenizer_name", "minilm"))
         self.source = source if source is not None else make_source(cfg, self.tokenizer_name)
         self.stages = plan_stages(cfg.stage_segments, cfg.segment_size, cfg.stage_steps)
+        check_stage_lengths(model, self.stages, cfg.segment_size)  # before anything is written
+        acc.wait_for_everyone()  # every process checked before the main one writes
+        if acc.is_main_process and not resume:
+            ckpt.write_train_config(self.out, cfg)
+        acc.wait_for_everyone()
         self.state = CurriculumState()
         self._resume_dir = ckpt.existing_dir(self.out / ckpt.LAST) if resume else None
         if self._resume_dir is not None:

@@ -1,0 +1,66 @@
+"""Help text helpers shared by the sub-commands: defaults and presets spelled out.
+
+    show_defaults(command, TrainConfig)      # "[default: 499]" on options left None
+    preset_help()                            # what each --preset sets, for --preset's help
+
+Options whose click default is None (so that a config file or preset can fill
+them) still say what they fall back to: the dataclass field of the same name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import click
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def _unset(default: Any) -> bool:
+    """True for an option without a default (None, or click's UNSET sentinel)."""
+    return default is None or type(default).__name__ == "Sentinel"
+
+
+def show_defaults(command: click.Command, config_cls: Any, note: str = "") -> click.Command:
+    """Append ``[default: X]`` (from ``config_cls``'s fields) to options that show none."""
+    defaults = {}
+    for field in dataclasses.fields(config_cls):
+        if field.default is not dataclasses.MISSING:
+            defaults[field.name] = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            defaults[field.name] = field.default_factory()
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.is_flag or param.show_default:
+            continue
+        name = param.name or ""
+        if name not in defaults or not _unset(param.default):
+            continue
+        value = defaults[name]
+        if value is None or value == "" or "default" in (param.help or "").lower():
+            continue  # unset means "not used"; or the help already says it in words
+        param.help = f"{param.help or ''} [default: {_text(value)}]".strip()
+    if note:
+        command.help = f"{command.help or ''}\n\n{note}".strip()
+    return command
+
+
+def preset_help() -> str:
+    """``--preset`` help: every preset with the values it sets (and its per-task changes)."""
+    from rmt_bench.train.presets import PRESETS, TASK_OVERRIDES
+
+    parts = []
+    for name, values in PRESETS.items():
+        settings = ", ".join(f"{key}={_text(value)}" for key, value in values.items())
+        tasks = [
+            f"{task}: " + ", ".join(f"{k}={_text(v)}" for k, v in changes.items())
+            for (preset, task), changes in TASK_OVERRIDES.items()
+            if preset == name
+        ]
+        extra = f" (per task: {'; '.join(tasks)})" if tasks else ""
+        parts.append(f"{name}: {settings}{extra}.")
+    return "A named recipe placed below --config and the flags. " + " ".join(parts)

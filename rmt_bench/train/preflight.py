@@ -1,0 +1,37 @@
+"""Checks made before the first training step, so a run never fails stages in.
+
+    check_stage_lengths(model, stages, segment_size)   # BenchInputError naming the fix
+
+A model with a fixed window (``max_tokens``: full attention reads context +
+question in one pass) must fit the longest stage's samples; an RMT has no
+``max_tokens`` and reads any length. The error says which stage does not fit and
+which ``--segment-size`` / ``--curriculum`` would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from generators.errors import BenchInputError
+
+
+def check_stage_lengths(model: Any, stages: Sequence[Any], segment_size: int) -> None:
+    """Refuse a curriculum whose longest stage exceeds the model's one-pass window."""
+    window = getattr(model, "max_tokens", None)
+    if not isinstance(window, int) or not stages:
+        return
+    too_long = [stage for stage in stages if stage.length > window]
+    if not too_long:
+        return
+    first = too_long[0]
+    most = max(stage.segments for stage in stages)
+    fits = [stage.segments for stage in stages if stage.length <= window]
+    kind = getattr(model, "kind", type(model).__name__)
+    raise BenchInputError(
+        f"stage {first.index + 1} needs {first.segments} x {segment_size} = {first.length} "
+        f"tokens but this {kind} model reads at most {window} "
+        f"({getattr(model, 'max_positions', window)} positions): use --segment-size "
+        f"{window // most} or a --curriculum of at most {window // segment_size} segments"
+        + (f" (stages {','.join(map(str, fits))} fit)" if fits else "")
+    )
