@@ -18,9 +18,15 @@ ROOMS = ["bathroom", "bedroom", "garden", "hallway", "kitchen", "office"]
 
 
 @pytest.fixture(autouse=True)
-def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _cache(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datasets
+
     monkeypatch.setenv("RMT_BENCH_CACHE", str(tmp_path_factory.getbasetemp() / "rmt-cache"))
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path_factory.getbasetemp() / "hf-datasets"))
+    # datasets reads HF_DATASETS_CACHE once at import: set its config, one cache per test, so
+    # a folder rebuilt at a reused temporary path is never served from an older test's cache
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-datasets")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
@@ -118,8 +124,9 @@ def test_babilong_columns_round_trip(tmp_path: Path) -> None:
     rows = datasets.load_dataset(str(out), "300")["memorize"]
     assert {"input", "question", "target"} <= set(rows.column_names)
     assert "context" not in rows.column_names and "answer" not in rows.column_names
-    plain = load_samples(_build(tmp_path / "plain", "jsonl"))
-    assert rows[0]["input"] == plain[0]["context"] and rows[0]["target"] == plain[0]["answer"]
+    plain = {row["id"]: row for row in load_samples(_build(tmp_path / "plain", "jsonl"))}
+    same = plain[rows[0]["id"]]  # the same sample, whatever order the files are read in
+    assert rows[0]["input"] == same["context"] and rows[0]["target"] == same["answer"]
     assert "--columns babilong" in (out / "README.md").read_text()
 
 
