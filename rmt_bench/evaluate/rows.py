@@ -52,6 +52,8 @@ ROW_FIELDS = (
     "curriculum",
     "memory_tokens",
     "segment_size",
+    "rss_peak_mb",
+    "model_peak_mb",
 )
 PART_INFIX = ".part-"
 CONFIG_SUFFIX = ".config.json"
