@@ -74,7 +74,7 @@ def _high_fd(fd: int) -> int:
 class Chromium:
     """One headless Chromium driven over the DevTools pipe; a fresh profile per instance."""
 
-    def __init__(self, executable: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, executable: str | None = None, timeout: float = 120.0) -> None:
         self.executable = executable or find_chromium()
         if not self.executable:
             raise FileNotFoundError("chromium")
