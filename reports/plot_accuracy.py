@@ -24,9 +24,9 @@ from reports.accuracy_marks import (
     training_tokens,
 )
 from reports.style import (
-    _SPARE,
     MARKERS,
     PAPER_MAX_LENGTH,
+    SPARE_COLOURS,
     kind_colour,
     kind_label,
     plt,
@@ -64,10 +64,11 @@ def _model_order(part: pd.DataFrame) -> list[tuple[str, str]]:
 def _colours(models: list[tuple[str, str]]) -> dict[str, str]:
     """Kind colour for the first model of a kind, spare colours for the others in the panel."""
     colours: dict[str, str] = {}
-    spare = [c for c in _SPARE if c not in {kind_colour(k) for _, k in models}]
-    for model, kind in models:
+    spare = [c for c in SPARE_COLOURS if c not in {kind_colour(k) for _, k in models}]
+    for index, (model, kind) in enumerate(models):
         first = kind_colour(kind)
-        colours[model] = first if first not in colours.values() else spare.pop(0)
+        taken = first in colours.values()
+        colours[model] = (spare.pop(0) if spare else SPARE_COLOURS[index % 7]) if taken else first
     return colours
 
 

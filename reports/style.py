@@ -37,7 +37,7 @@ KIND_COLOURS = {
     "prompted-lm": "#8c564b",
 }
 KIND_STYLES = {"rmt": "-", "full-attention": "--", "truncated": ":", "prompted-lm": "-."}
-_SPARE = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
+SPARE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
 KIND_LABELS = {
     "rmt": "RMT",
     "full-attention": "full attention",
@@ -58,7 +58,7 @@ def _stable_pick(name: str, palette: tuple[str, ...]) -> str:
 
 
 def task_colour(task: str) -> str:
-    return TASK_COLOURS.get(task) or _stable_pick(task, _SPARE)
+    return TASK_COLOURS.get(task) or _stable_pick(task, SPARE_COLOURS)
 
 
 def task_name(task: str) -> str:
@@ -72,7 +72,7 @@ def task_order(tasks) -> list[str]:
 
 
 def kind_colour(kind: str) -> str:
-    return KIND_COLOURS.get(kind) or _stable_pick(kind, _SPARE)
+    return KIND_COLOURS.get(kind) or _stable_pick(kind, SPARE_COLOURS)
 
 
 def kind_style(kind: str) -> str:

@@ -152,3 +152,13 @@ def test_rebuilt_rows_reproduce_the_summary(tmp_path) -> None:
         expand_summary(summary.assign(model="someone-else"))
     with pytest.raises(BenchInputError, match="no summary.csv"):
         rebuild(tmp_path / "nowhere", tmp_path / "rows2")
+
+
+def test_panel_colours_never_run_out() -> None:
+    from reports.plot_accuracy import _colours
+
+    models = [(f"rmt-m{i}", "rmt") for i in range(12)] + [("full", "full-attention")]
+    colours = _colours(models)
+    assert colours["rmt-m0"] == "#d62728" and colours["full"] == "#7f7f7f"
+    # red, then the five spare colours that are no kind's colour: distinct while they last
+    assert len(set(list(colours.values())[:6])) == 6
