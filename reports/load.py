@@ -27,11 +27,11 @@ ROW_COLUMNS = (
     "model", "kind", "task", "length", "n_tokens", "segments", "sample_id", "index",
     "prediction", "answer", "correct", "skipped", "seconds", "tokens_per_s",
     "peak_memory_mb", "seed", "config_hash", "train_segments", "curriculum",
-    "memory_tokens", "segment_size",
+    "memory_tokens", "segment_size", "rss_peak_mb", "model_peak_mb",
 )  # fmt: skip
 TRAIN_LOG_NAME = "train_log.jsonl"
 TRAIN_LOG_COLUMNS = ("step", "stage", "loss", "lr", "grad_norm", "tokens_per_s", "val_accuracy")
-RUN_COLUMNS = ("task", "model_kind", "no_curriculum")
+RUN_COLUMNS = ("task", "model_kind", "no_curriculum", "curriculum")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -82,19 +82,20 @@ def load_rows(folder: str | Path) -> pd.DataFrame:
 
 
 def _run_description(folder: Path) -> dict[str, Any]:
-    """task / model_kind / no_curriculum from the run's ``train_config.json`` (None if absent)."""
+    """task / model_kind / no_curriculum / curriculum from the run's ``train_config.json``."""
     path = folder / "train_config.json"
     try:
         config = json.loads(path.read_text(encoding="utf-8")).get("config", {})
     except (OSError, ValueError, AttributeError):
         config = {}
-    return {key: config.get(key) for key in ("task", "model_kind", "no_curriculum")}
+    return {key: config.get(key) for key in RUN_COLUMNS}
 
 
 def load_train_logs(folder: str | Path) -> pd.DataFrame:
     """Every ``train_log.jsonl`` below ``folder``; ``run`` is its folder relative to ``folder``.
 
-    ``task``, ``model_kind`` and ``no_curriculum`` come from the run's train_config.json.
+    ``task``, ``model_kind``, ``no_curriculum`` and ``curriculum`` come from the run's
+    train_config.json.
     """
     folder = Path(folder)
     frames = []
@@ -106,7 +107,7 @@ def load_train_logs(folder: str | Path) -> pd.DataFrame:
         run = path.parent.relative_to(folder).as_posix()
         frame.insert(0, "run", run if run != "." else path.parent.name)
         for key, value in _run_description(path.parent).items():
-            frame[key] = value
+            frame[key] = [value] * len(frame)  # a list (the curriculum) is one value per row
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=["run", *TRAIN_LOG_COLUMNS, *RUN_COLUMNS])

@@ -1,14 +1,16 @@
 """The paper's figures end to end: result files in, PNG + CSV per figure out.
 
     from reports.paper import build_report
-    report = build_report("results/", "reports/")        # also reads train_log.jsonl files below results/
+    report = build_report("results/", "RESULTS/report")  # also reads train_log.jsonl files below results/
     for item in report.made: print(item.png, item.csv, item.note)
     for name, reason in report.missing: print(name, reason)
+    report.page                                           # RESULTS/report/index.html
 
 Every figure is drawn only from what the result rows hold; a figure whose rows
 are absent is listed in ``missing`` with what would produce it. The FLOPs figure
 is analytic (rmt_bench.flops) and always drawn. ``summary.csv`` (the schema of
-docs/interfaces.md) is written beside the figures whenever there are rows.
+docs/interfaces.md) is written beside the figures whenever there are rows, and
+``index.html`` (reports.html_page: tables, figures, CSV links, provenance) always.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from reports import plots, tables
+from reports.html_page import write_page
 from reports.load import load_rows, load_train_logs
+from reports.provenance import collect_provenance
 from reports.style import format_length, save_table
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,7 @@ class Report:
     made: list[Figure] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)
     summary_csv: Path | None = None
+    page: Path | None = None
     n_rows: int = 0
 
     def lines(self) -> list[str]:
@@ -52,7 +57,25 @@ class Report:
             out.append(f"wrote {self.summary_csv}")
         out += [f"made    {f.png.name} (+ {f.csv.name}): {f.note}" for f in self.made]
         out += [f"missing {name}: {reason}" for name, reason in self.missing]
+        if self.page:
+            out.append(f"wrote {self.page} (open it in a browser; no server needed)")
         return out
+
+
+CAPTIONS = {
+    "accuracy_vs_length": "Accuracy vs input length per task: each task's main model and its "
+    "baselines, 95% Wilson intervals, n per point, training length (dashed) and chance (dotted).",
+    "generalization_grid": "RMT accuracy by training length (rows) and evaluation length "
+    "(columns), on one length axis; n per cell, the training length outlined.",
+    "flops_vs_length": "Analytic forward FLOPs per sample, RMT (segment 512) vs full attention, "
+    "OPT sizes; memory tokens left out as in the paper.",
+    "efficiency_vs_length": "Peak process memory, the model's own peak memory (where recorded) and "
+    "seconds per sample (median, 10th-90th percentile) vs input length, one line per model.",
+    "curriculum_ablation": "Accuracy vs input length with and without the curriculum, same task "
+    "and training length; n per point, chance dotted.",
+    "training_curves": "Training loss (raw and smoothed) and validation accuracy vs optimizer step, "
+    "one row per run, stage starts labelled with their segment counts.",
+}
 
 
 def _span(lengths: pd.Series) -> str:
@@ -60,7 +83,7 @@ def _span(lengths: pd.Series) -> str:
 
 
 def build_report(results: str | Path, out: str | Path, runs: str | Path | None = None) -> Report:
-    """Draw every figure the results in ``results`` support into ``out``."""
+    """Draw every figure the results in ``results`` support into ``out``, then ``index.html``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = load_rows(results)
@@ -158,6 +181,25 @@ def build_report(results: str | Path, out: str | Path, runs: str | Path | None =
         report.missing.append(("training_curves", f"no train_log.jsonl below {runs or results}"))
     else:
         emit("training_curves", logs, plots.plot_training, f"{logs['run'].nunique()} run(s)")
+    report.page = _write_page(report, rows, results, runs, out)
     for line in report.lines():
         log.info(line)
     return report
+
+
+def _write_page(
+    report: Report, rows: pd.DataFrame, results: str | Path, runs: str | Path | None, out: Path
+) -> Path:
+    summary = pd.read_csv(report.summary_csv) if report.summary_csv else pd.DataFrame()
+    headline = tables.headline_table(rows) if not rows.empty else pd.DataFrame(columns=["model"])
+    csvs = (["summary.csv"] if report.summary_csv else []) + [f.csv.name for f in report.made]
+    return write_page(
+        out / "index.html",
+        summary=summary,
+        models=tables.model_table(rows),
+        headline=sorted(set(headline["model"])),
+        figures=[(f.name, f.png, f"{CAPTIONS.get(f.name, '')} ({f.note})") for f in report.made],
+        missing=report.missing,
+        csvs=csvs,
+        provenance=collect_provenance(results, runs, rows),
+    )

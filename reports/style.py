@@ -2,11 +2,13 @@
 
 colour = task_colour("reasoning")         # the same colour in every figure
 ax.xaxis.set_major_formatter(length_formatter())   # 4096 -> "4k", 2**20 -> "1M"
+setup_length_axis(ax, lengths, up_to=2**21)         # a tick per power of two up to 2M
 save_figure(fig, "reports/accuracy_vs_length.png")  # atomic, 150 dpi, closes the figure
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -35,9 +37,19 @@ KIND_COLOURS = {
     "prompted-lm": "#8c564b",
 }
 KIND_STYLES = {"rmt": "-", "full-attention": "--", "truncated": ":", "prompted-lm": "-."}
-_SPARE = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
+SPARE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
+KIND_LABELS = {
+    "rmt": "RMT",
+    "full-attention": "full attention",
+    "truncated": "truncated",
+    "prompted-lm": "prompted LM",
+}
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 DPI = 150
+PAPER_MAX_LENGTH = (
+    2**21
+)  # the paper's longest input (about 2M tokens): every length axis reaches it
+CHANCE_STYLE = {"color": "#555555", "linestyle": (0, (1, 2)), "linewidth": 1.2}
 
 
 def _stable_pick(name: str, palette: tuple[str, ...]) -> str:
@@ -46,15 +58,21 @@ def _stable_pick(name: str, palette: tuple[str, ...]) -> str:
 
 
 def task_colour(task: str) -> str:
-    return TASK_COLOURS.get(task) or _stable_pick(task, _SPARE)
+    return TASK_COLOURS.get(task) or _stable_pick(task, SPARE_COLOURS)
 
 
 def task_name(task: str) -> str:
     return TASK_NAMES.get(task, task)
 
 
+def task_order(tasks) -> list[str]:
+    """Tasks in the paper's order (Memorize, Detect & Memorize, Reasoning), others after by name."""
+    known = list(TASK_NAMES)
+    return sorted(set(tasks), key=lambda t: (known.index(t) if t in known else len(known), str(t)))
+
+
 def kind_colour(kind: str) -> str:
-    return KIND_COLOURS.get(kind) or _stable_pick(kind, _SPARE)
+    return KIND_COLOURS.get(kind) or _stable_pick(kind, SPARE_COLOURS)
 
 
 def kind_style(kind: str) -> str:
@@ -78,27 +96,85 @@ def length_formatter() -> FuncFormatter:
     return FuncFormatter(lambda value, _pos: format_length(value) if value > 0 else "")
 
 
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def power_of_two_ticks(lengths: list[int], up_to: int | None = None) -> list[int]:
+    """Every power of two from the shortest length to the longest (or ``up_to``), plus any
+    measured length that is not a power of two."""
+    values = sorted({int(v) for v in lengths if v and v > 0})
+    if not values:
+        return []
+    top = max(values[-1], up_to or 0)
+    ticks = set(values)
+    power = 2 ** max(0, int(values[0]).bit_length() - 1)
+    while power <= top:
+        if power >= values[0]:
+            ticks.add(power)
+        power *= 2
+    return sorted(ticks)
+
+
 def setup_length_axis(
-    ax: plt.Axes, lengths: list[int], label: str = "input length (tokens)"
+    ax: plt.Axes,
+    lengths: list[int],
+    label: str = "input length (tokens)",
+    up_to: int | None = None,
 ) -> None:
-    """Log2 x axis with one labelled tick per measured length (at most ~12)."""
+    """Log2 x axis with a labelled tick at every power of two from the shortest length to
+    the longest (or to ``up_to``); labels turn sideways when there are many."""
     ax.set_xscale("log", base=2)
-    ticks = sorted(set(int(v) for v in lengths))
-    while len(ticks) > 12:
-        ticks = ticks[::2]
+    ticks = power_of_two_ticks(list(lengths), up_to)
     ax.set_xticks(ticks)
     ax.xaxis.set_major_formatter(length_formatter())
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    if len(ticks) > 10:
+        ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+    if ticks:
+        ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
     ax.set_xlabel(label)
 
 
+def dodge(lengths, index: int, count: int, gap: float = 0.35):
+    """Lengths shifted so ``count`` series at one length sit ``gap`` octaves apart, centred."""
+    if count <= 1:
+        return lengths
+    return lengths * 2.0 ** ((index - (count - 1) / 2) * gap)
+
+
+def contiguous_runs(lengths: list[int]) -> list[list[int]]:
+    """Split sorted lengths into runs where each is at most twice the one before (lines are
+    drawn within a run only, never across a length that was not measured)."""
+    runs: list[list[int]] = []
+    for value in sorted(lengths):
+        if runs and value <= 2 * runs[-1][-1]:
+            runs[-1].append(value)
+        else:
+            runs.append([value])
+    return runs
+
+
 def save_figure(fig: plt.Figure, path: str | Path) -> Path:
-    """Write ``fig`` as PNG atomically and close it."""
+    """Write ``fig`` as a 256-colour PNG atomically and close it.
+
+    A palette PNG is about a third of the size of matplotlib's RGBA one and looks the same
+    for line art and text (no dithering), which keeps committed figures and the page small.
+    """
+    from PIL import Image
+
     path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format="png")
-        tmp.chmod(0o644)  # mkstemp makes 0600; figures are for everyone to read
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=DPI, bbox_inches="tight", format="png", facecolor="white")
     plt.close(fig)
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        small = image.convert("RGB").quantize(
+            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+    with atomic_path(path) as tmp:
+        small.save(tmp, format="PNG", optimize=True)
+        tmp.chmod(0o644)  # mkstemp makes 0600; figures are for everyone to read
     return path
 
 

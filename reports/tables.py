@@ -4,7 +4,8 @@
     summary_table(rows)          # the summary.csv schema of docs/interfaces.md
     accuracy_table(rows)         # accuracy + 95% Wilson interval per (model, kind, task, length)
     generalization_table(rows)   # task x train_segments x eval segments
-    efficiency_table(rows)       # seconds and peak memory per sample, rmt vs full-attention
+    model_table(rows)            # one row per (model, task): kind, training length, segment size
+    efficiency_table(rows)       # seconds and peak memory per sample, per headline model
     curriculum_table(rows)       # with / without curriculum, tasks that have both
     flops_table()                # analytic FLOPs, RMT vs full attention, OPT sizes
 
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = (
     "model", "kind", "task", "length", "n", "accuracy", "ci_low", "ci_high",
-    "tokens_per_s", "peak_memory_mb",
+    "tokens_per_s", "peak_memory_mb", "skipped",
 )  # fmt: skip
+MODEL_COLUMNS = ("model", "task", "kind", "train_segments", "segment_size", "curriculum")
 EFFICIENCY_KINDS = ("rmt", "full-attention")
 
 
@@ -89,6 +91,30 @@ def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
     return table.loc[:, list(SUMMARY_COLUMNS)]
 
 
+def _first_number(series: pd.Series) -> object:
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    return int(values.max()) if not values.empty else pd.NA
+
+
+def _curriculum_flag(series: pd.Series) -> object:
+    values = {v for v in series if v is True or v is False}
+    return values.pop() if len(values) == 1 else pd.NA
+
+
+def model_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, task): its kind, training length in segments, segment size (tokens)
+    and whether it was curriculum-trained (NA where the rows do not say)."""
+    if rows.empty:
+        return pd.DataFrame(columns=list(MODEL_COLUMNS))
+    table = rows.groupby(["model", "task"], dropna=False, sort=True).agg(
+        kind=("kind", "first"),
+        train_segments=("train_segments", _first_number),
+        segment_size=("segment_size", _first_number),
+        curriculum=("curriculum", _curriculum_flag),
+    )
+    return table.reset_index().loc[:, list(MODEL_COLUMNS)]
+
+
 def headline_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Accuracy by length for the headline figure: one model per (task, kind).
 
@@ -106,18 +132,21 @@ def headline_table(rows: pd.DataFrame) -> pd.DataFrame:
         train_segments=("train_segments", lambda s: pd.to_numeric(s, errors="coerce").max()),
     )
     per_model = per_model.reset_index().fillna({"train_segments": -1})
+    # A variant evaluated with a longer position table (``*-tiled``) is kept beside its model.
+    per_model["variant"] = per_model["model"].astype(str).str.endswith("-tiled")
     per_model = per_model.sort_values(
         ["task", "kind", "longest", "lengths", "curriculum", "train_segments", "model"],
         ascending=[True, True, False, False, False, False, True],
     )
-    keep = per_model.groupby(["task", "kind"], dropna=False).head(1)
+    keep = per_model.groupby(["task", "kind", "variant"], dropna=False).head(1)
     if len(keep) < len(per_model):
         log.info(
             "headline figure: %d of %d models (one per task and kind)", len(keep), len(per_model)
         )
     chosen = set(zip(keep["model"], keep["task"], strict=True))
     mask = [(m, t) in chosen for m, t in zip(table["model"], table["task"], strict=True)]
-    return table[mask].reset_index(drop=True)
+    info = model_table(rows).drop(columns=["kind"])
+    return table[mask].merge(info, on=["model", "task"], how="left").reset_index(drop=True)
 
 
 def _has_value(series: pd.Series) -> pd.Series:
@@ -130,17 +159,8 @@ def generalization_table(rows: pd.DataFrame) -> pd.DataFrame:
     Curriculum-trained models only, when there are any (the ablation has its own figure);
     a sample answered by two models of the same training length counts once.
     """
-    columns = [
-        "task",
-        "train_segments",
-        "segments",
-        "length",
-        "n",
-        "correct",
-        "accuracy",
-        "ci_low",
-        "ci_high",
-    ]
+    columns = ["task", "train_segments", "segments", "length", "segment_size", "n", "correct",
+               "accuracy", "ci_low", "ci_high"]  # fmt: skip
     if rows.empty:
         return pd.DataFrame(columns=columns)
     part = rows[
@@ -165,36 +185,69 @@ def generalization_table(rows: pd.DataFrame) -> pd.DataFrame:
     table = accuracy_table(part, keys)
     lengths = part.groupby(keys)["length"].median().round().astype("int64").reset_index()
     table = table.merge(lengths, on=keys)
+    sizes = part.groupby("task")["segment_size"].agg(_first_number).rename("segment_size")
+    table = table.merge(sizes.reset_index(), on="task", how="left")
     return table.loc[:, columns]
 
 
+def _memory_columns(part: pd.DataFrame) -> pd.DataFrame:
+    """Process RSS and the model's own peak memory (MiB) of each row.
+
+    ``rss_peak_mb`` and ``model_peak_mb`` (allocator peak on GPU) are written by newer
+    runs; older rows have only ``peak_memory_mb`` (the CUDA allocator peak on GPU, else RSS).
+    """
+    nothing = pd.Series(float("nan"), index=part.index)
+    peak = pd.to_numeric(part["peak_memory_mb"], errors="coerce")
+    rss = pd.to_numeric(part["rss_peak_mb"], errors="coerce") if "rss_peak_mb" in part else nothing
+    model = (
+        pd.to_numeric(part["model_peak_mb"], errors="coerce")
+        if "model_peak_mb" in part
+        else nothing
+    )
+    # Without a separate RSS, peak_memory_mb is the RSS unless the model's own peak is known.
+    return part.assign(rss_mb=rss.fillna(peak.where(model.isna())), model_mb=model)
+
+
 def efficiency_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Median seconds per sample and peak memory (MiB) by (kind, length), rmt and full-attention."""
+    """Time and memory per sample by (model, length) for the headline models of every kind.
+
+    Seconds: median and 10th / 90th percentiles over answered samples; memory: median of
+    each sample's peak process RSS and of the model's own peak (NaN where rows lack it).
+    """
     columns = [
-        "kind", "length", "n", "skipped", "seconds_median", "seconds_p90",
-        "peak_memory_mb_median", "peak_memory_mb_max", "tokens_per_s_median",
+        "model", "kind", "task", "length", "n", "skipped", "seconds_median", "seconds_p10",
+        "seconds_p90", "rss_peak_mb_median", "rss_peak_mb_max", "model_peak_mb_median",
+        "tokens_per_s_median",
     ]  # fmt: skip
-    part = rows[rows["kind"].isin(EFFICIENCY_KINDS)] if not rows.empty else rows
-    if part.empty:
+    if rows.empty:
         return pd.DataFrame(columns=columns)
-    part = part.assign(
+    headline = headline_table(rows)
+    chosen = set(zip(headline["model"], headline["task"], strict=True))
+    part = rows[[(m, t) in chosen for m, t in zip(rows["model"], rows["task"], strict=True)]]
+    part = _memory_columns(part).assign(
         seconds=pd.to_numeric(part["seconds"], errors="coerce"),
-        peak_memory_mb=pd.to_numeric(part["peak_memory_mb"], errors="coerce"),
         tokens_per_s=pd.to_numeric(part["tokens_per_s"], errors="coerce"),
     )
     out = []
-    for (kind, length), group in part.groupby(["kind", "length"], sort=True):
+    for (model, kind, task, length), group in part.groupby(
+        ["model", "kind", "task", "length"], sort=True
+    ):
         answered = group[~group["skipped"]]
+        seconds = answered["seconds"]
         out.append(
             {
+                "model": model,
                 "kind": kind,
+                "task": task,
                 "length": int(length),
                 "n": len(answered),
                 "skipped": len(group) - len(answered),
-                "seconds_median": answered["seconds"].median(),
-                "seconds_p90": answered["seconds"].quantile(0.9),
-                "peak_memory_mb_median": answered["peak_memory_mb"].median(),
-                "peak_memory_mb_max": answered["peak_memory_mb"].max(),
+                "seconds_median": seconds.median(),
+                "seconds_p10": seconds.quantile(0.1),
+                "seconds_p90": seconds.quantile(0.9),
+                "rss_peak_mb_median": answered["rss_mb"].median(),
+                "rss_peak_mb_max": answered["rss_mb"].max(),
+                "model_peak_mb_median": answered["model_mb"].median(),
                 "tokens_per_s_median": answered["tokens_per_s"].median(),
             }
         )
@@ -207,8 +260,8 @@ def curriculum_table(rows: pd.DataFrame) -> pd.DataFrame:
     Per task, only training lengths (``train_segments``) that have both a curriculum and a
     no-curriculum model are compared, so a generalization sweep never mixes in.
     """
-    columns = ["task", "train_segments", "curriculum", "length", "segments", "n", "correct", "accuracy",
-               "ci_low", "ci_high"]  # fmt: skip
+    columns = ["task", "train_segments", "curriculum", "segment_size", "length", "segments", "n",
+               "correct", "accuracy", "ci_low", "ci_high"]  # fmt: skip
     if rows.empty:
         return pd.DataFrame(columns=columns)
     part = rows[(rows["kind"] == "rmt") & rows["curriculum"].isin([True, False])]
@@ -222,7 +275,10 @@ def curriculum_table(rows: pd.DataFrame) -> pd.DataFrame:
     part = part[both]
     if part.empty:
         return pd.DataFrame(columns=columns)
-    return accuracy_table(part, ["task", "train_segments", "curriculum", "length"]).loc[:, columns]
+    table = accuracy_table(part, ["task", "train_segments", "curriculum", "length"])
+    sizes = part.groupby("task")["segment_size"].agg(_first_number).rename("segment_size")
+    table = table.merge(sizes.reset_index(), on="task", how="left")
+    return table.loc[:, columns]
 
 
 def flops_table(
@@ -239,20 +295,34 @@ def flops_table(
 
 
 def training_table(logs: pd.DataFrame) -> pd.DataFrame:
-    """Training logs reduced to the plotted columns (run and its task/kind, step, stage, loss, accuracy)."""
-    columns = [
-        "run",
-        "task",
-        "model_kind",
-        "no_curriculum",
-        "step",
-        "stage",
-        "loss",
-        "val_accuracy",
-    ]
+    """Training logs reduced to the plotted columns (run and its task/kind, step, stage and
+    its segment count, loss, accuracy)."""
+    columns = ["run", "task", "model_kind", "no_curriculum", "step", "stage", "stage_segments",
+               "loss", "val_accuracy"]  # fmt: skip
     if logs.empty:
         return pd.DataFrame(columns=columns)
-    table = logs.loc[:, columns].copy()
+    table = logs.copy()
+    table["stage_segments"] = [
+        _stage_segments(stage, curriculum, no_curriculum)
+        for stage, curriculum, no_curriculum in zip(
+            table["stage"], table["curriculum"], table["no_curriculum"], strict=True
+        )
+    ]
+    table = table.loc[:, columns]
     for column in ("step", "loss", "val_accuracy"):
         table[column] = pd.to_numeric(table[column], errors="coerce")
-    return table.sort_values(["run", "step"]).reset_index(drop=True)
+    table["stage_segments"] = table["stage_segments"].astype("Int64")
+    return table.sort_values(["run", "step"], kind="stable").reset_index(drop=True)
+
+
+def _stage_segments(stage: object, curriculum: object, no_curriculum: object) -> object:
+    """Segments trained in 1-based ``stage`` of a run with this curriculum (NA if unknown)."""
+    if not isinstance(curriculum, (list, tuple)) or not curriculum:
+        return pd.NA
+    if no_curriculum is True:
+        return int(max(curriculum))
+    try:
+        index = int(stage) - 1
+    except (TypeError, ValueError):
+        return pd.NA
+    return int(curriculum[index]) if 0 <= index < len(curriculum) else pd.NA

@@ -17,7 +17,7 @@ import pytest
 from baselines.full_attention import FullAttentionClassifier, FullAttentionConfig
 from rmt_bench.evaluate import EvalConfig, evaluate, read_rows
 
-TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp")
+TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp", "rss_peak_mb", "model_peak_mb")
 
 
 @pytest.mark.slow

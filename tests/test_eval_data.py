@@ -14,7 +14,7 @@ from generators.tokens import sample_token_ids
 from rmt_bench.contract import Prediction
 from rmt_bench.evaluate import EvalConfig, evaluate, read_rows
 
-TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp")
+TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp", "rss_peak_mb", "model_peak_mb")
 
 
 class Recorder:

@@ -19,7 +19,7 @@ from baselines.full_attention import FullAttentionClassifier, FullAttentionConfi
 from rmt_bench.evaluate import EvalConfig, evaluate, read_rows
 
 NUM_SAMPLES = 60
-TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp")
+TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp", "rss_peak_mb", "model_peak_mb")
 
 
 def _command(model: Path, out: Path) -> list[str]:

@@ -20,7 +20,7 @@ from rmt_bench.evaluate.rows import ROW_FIELDS
 from rmt_bench.evaluate.sharding import Shard
 
 LABELS = task_labels("memorize")
-TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp")
+TIMING = ("seconds", "tokens_per_s", "peak_memory_mb", "timestamp", "rss_peak_mb", "model_peak_mb")
 
 
 class StandIn:
@@ -85,6 +85,8 @@ def test_rows_and_summary(tmp_path: Path) -> None:
     assert row["correct"] is True and row["prediction"] == row["answer"]
     assert rows[1]["correct"] is False and rows[1]["prediction"] != rows[1]["answer"]
     assert all(r["seconds"] > 0 and r["peak_memory_mb"] > 0 for r in rows)
+    # On CPU: process RSS recorded beside peak_memory_mb, no allocator peak of the model.
+    assert all(r["rss_peak_mb"] > 0 and r["model_peak_mb"] is None for r in rows)
     assert [(t["length"], t["n"], t["accuracy"]) for t in table] == [(128, 4, 0.5), (256, 4, 0.5)]
     assert (tmp_path / "summary.csv").is_file()
     saved = json.loads((tmp_path / "stand-in.memorize.config.json").read_text())

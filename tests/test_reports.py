@@ -90,7 +90,12 @@ def write_synthetic_results(folder: Path) -> None:
         "".join(json.dumps(r) + "\n" for r in log), encoding="utf-8"
     )
     config = {
-        "config": {"task": "memorize", "model_kind": "rmt", "no_curriculum": False},
+        "config": {
+            "task": "memorize",
+            "model_kind": "rmt",
+            "no_curriculum": False,
+            "curriculum": [1, 2, 4],
+        },
         "hash": "x",
     }
     (run / "train_config.json").write_text(json.dumps(config), encoding="utf-8")
@@ -145,7 +150,9 @@ def test_summary_csv_has_the_interface_schema(built) -> None:
     _, out = built
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == ["model", "kind", "task", "length", "n", "accuracy", "ci_low", "ci_high",
-                                     "tokens_per_s", "peak_memory_mb"]  # fmt: skip
+                                     "tokens_per_s", "peak_memory_mb", "skipped"]  # fmt: skip
+    skipped = summary[(summary["model"] == "full-memorize") & (summary["length"] == 2048)].iloc[0]
+    assert skipped["n"] == 0 and skipped["skipped"] == N
     row = summary[(summary["model"] == "rmt-memorize") & (summary["length"] == 2048)].iloc[0]
     assert row["accuracy"] == 1.0 and row["tokens_per_s"] == pytest.approx(2048 / (0.001 * 32))
 
@@ -171,13 +178,23 @@ def test_generalization_grid_csv(built) -> None:
 
 def test_efficiency_csv(built) -> None:
     _, out = built
-    eff = pd.read_csv(out / "efficiency_vs_length.csv").set_index(["kind", "length"])
-    assert eff.loc[("full-attention", 512), "peak_memory_mb_median"] == 300.0
+    eff = pd.read_csv(out / "efficiency_vs_length.csv")
+    # One line per headline model: the sweep (s1, s2, s4) and the ablation are not pooled in.
+    assert set(eff["model"]) == {
+        "full-memorize",
+        "rmt-detect_memorize",
+        "rmt-memorize",
+        "rmt-reasoning",
+    }
+    eff = eff.set_index(["model", "length"])
+    assert eff.loc[("full-memorize", 512), "rss_peak_mb_median"] == 300.0
+    assert math.isnan(eff.loc[("full-memorize", 512), "model_peak_mb_median"])  # not recorded
     assert (
-        eff.loc[("full-attention", 2048), "n"] == 0
-        and eff.loc[("full-attention", 2048), "skipped"] == N
+        eff.loc[("full-memorize", 2048), "n"] == 0
+        and eff.loc[("full-memorize", 2048), "skipped"] == N
     )
-    assert eff.loc[("rmt", 2048), "seconds_median"] == pytest.approx(0.032)
+    assert eff.loc[("rmt-memorize", 2048), "seconds_median"] == pytest.approx(0.032)
+    assert eff.loc[("rmt-memorize", 2048), "n"] == N  # not pooled with the no-curriculum model
 
 
 def test_curriculum_csv(built) -> None:
@@ -201,6 +218,8 @@ def test_training_csv(built) -> None:
     logs = pd.read_csv(out / "training_curves.csv")
     assert set(logs["run"]) == {"runs/rmt-memorize"} and len(logs) == 21
     assert logs["val_accuracy"].dropna().tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    # stage k of curriculum [1, 2, 4] trains on curriculum[k - 1] segments
+    assert dict(zip(logs["stage"], logs["stage_segments"], strict=True)) == {1: 1, 2: 2, 3: 4}
     assert set(logs["task"]) == {"memorize"} and set(logs["model_kind"]) == {"rmt"}
 
 
@@ -212,6 +231,7 @@ def test_missing_figures_are_reported(tmp_path) -> None:
     report = build_report(results, tmp_path / "out")
     missing = dict(report.missing)
     assert set(missing) == {"generalization_grid", "curriculum_ablation", "training_curves"}
+    assert report.page is not None and report.page.name == "index.html"
     assert {f.name for f in report.made} == {
         "accuracy_vs_length",
         "flops_vs_length",

@@ -37,3 +37,16 @@ def test_report_command_says_what_is_made_and_missing(tmp_path) -> None:
 def test_report_on_a_missing_folder_is_a_user_error(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 2
+
+
+def test_report_default_out_is_a_results_folder_not_the_package(tmp_path, monkeypatch) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    rows = [_row("rmt-memorize", "rmt", "memorize", 512, i, i < 2) for i in range(3)]
+    (results / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["report", "results"])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "RESULTS" / "report" / "index.html"
+    assert page.is_file() and f"wrote {page.relative_to(tmp_path)}" in result.output
+    assert not (tmp_path / "reports").exists()

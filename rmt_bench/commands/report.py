@@ -1,10 +1,11 @@
 """``rmt-bench report``: draw the paper's figures (PNG + CSV) from result files.
 
-    rmt-bench report results/ --out reports/
-    rmt-bench report results/ --out reports/ --runs runs/     # training logs from another folder
+    rmt-bench report results/                                 # -> RESULTS/report/index.html
+    rmt-bench report results/ --out out/report --runs runs/   # training logs from another folder
 
 Reads every result-row ``*.jsonl`` below RESULTS (and ``train_log.jsonl`` files below
-``--runs``, default RESULTS), writes ``summary.csv`` and one PNG + CSV per figure into
+``--runs``, default RESULTS), writes ``summary.csv``, one PNG + CSV per figure and a
+self-contained ``index.html`` (tables, figures, provenance; opens from disk) into
 ``--out``, and prints what it made and what is missing (with what would produce it).
 """
 
@@ -17,10 +18,10 @@ import click
 @click.argument("results", type=click.Path(exists=True, file_okay=True, dir_okay=True))
 @click.option(
     "--out",
-    default="reports",
+    default="RESULTS/report",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder for the PNG figures and their CSV tables.",
+    help="Folder for index.html, the PNG figures and their CSV tables.",
 )
 @click.option(
     "--runs",

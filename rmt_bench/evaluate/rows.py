@@ -59,6 +59,8 @@ ROW_FIELDS = (
     "facts_source",
     "noise_source",
     "timestamp",
+    "rss_peak_mb",
+    "model_peak_mb",
 )
 PART_INFIX = ".part-"
 CONFIG_SUFFIX = ".config.json"

@@ -119,6 +119,8 @@ def _row(
     prediction: Any,
     seconds: float,
     peak_mb: float,
+    rss_mb: float,
+    model_mb: float | None,
     config_hash: str,
     fields: dict[str, Any],
 ) -> dict[str, Any]:
@@ -153,6 +155,10 @@ def _row(
         "facts_source": sample.get("facts_source"),
         "noise_source": sample.get("noise_source"),
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        # Process RSS beside the model's own peak (CUDA allocator; None on CPU, where torch
+        # keeps no allocator statistics): reports draw both.
+        "rss_peak_mb": None if skipped else round(rss_mb, 1),
+        "model_peak_mb": None if skipped or model_mb is None else round(model_mb, 1),
     }
 
 
@@ -250,6 +256,8 @@ def evaluate(
                                 prediction=prediction,
                                 seconds=watch.seconds * share,
                                 peak_mb=peak,
+                                rss_mb=watch.peak_rss_mb,
+                                model_mb=cuda_peak,
                                 config_hash=digest,
                                 fields=fields,
                             )

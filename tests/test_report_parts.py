@@ -1,0 +1,164 @@
+"""reports/: the drawing helpers, the model peak memory columns, the page and the rebuilt CPU-run rows."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_reports import N, _row, write_synthetic_results  # tests/ is on sys.path under pytest
+
+from generators.errors import BenchInputError
+from reports import tables
+from reports.load import load_rows
+from reports.paper import build_report
+from reports.plot_accuracy import model_label
+from reports.plot_training import plot_training
+from reports.rebuild_rows import expand_summary, model_facts, rebuild
+from reports.style import contiguous_runs, dodge, power_of_two_ticks
+
+
+def test_lines_break_where_a_length_was_not_run() -> None:
+    assert contiguous_runs([16384, 512, 1024, 2048, 131072, 1048576]) == [
+        [512, 1024, 2048], [16384], [131072], [1048576]
+    ]  # fmt: skip
+    assert contiguous_runs([]) == []
+
+
+def test_length_ticks_reach_2m_at_every_power_of_two() -> None:
+    ticks = power_of_two_ticks([64, 4096, 2**20], up_to=2**21)
+    assert ticks[0] == 64 and ticks[-1] == 2**21 and 2**18 in ticks and len(ticks) == 16
+    assert power_of_two_ticks([1536, 4096]) == [1536, 2048, 4096]  # odd lengths kept as measured
+    assert power_of_two_ticks([]) == []
+
+
+def test_dodge_separates_series_symmetrically() -> None:
+    x = np.array([512.0, 1024.0])
+    left, right = dodge(x, 0, 2), dodge(x, 1, 2)
+    assert (left < x).all() and (right > x).all() and np.allclose(left * right, x * x)
+    assert dodge(x, 0, 1) is x
+
+
+def test_model_labels_are_readable() -> None:
+    assert model_label("full-attention-memorize-tiled", "full-attention", "memorize") == (
+        "full attention, position table tiled"
+    )
+    assert model_label("rmt-memorize", "rmt", "memorize") == "RMT"
+    assert model_label("rmt-memorize-stage4", "rmt", "memorize") == "RMT, stage-4 checkpoint"
+    assert model_label("rmt-memorize-nocurriculum", "rmt", "memorize") == "RMT, no curriculum"
+
+
+def test_efficiency_reads_model_peak_and_rss_when_rows_have_them(tmp_path) -> None:
+    rows = []
+    for i in range(N):
+        row = _row(
+            "rmt-memorize", "rmt", "memorize", 512, i, True, seconds=0.1 * (i + 1), peak=900.0
+        )
+        rows.append({**row, "rss_peak_mb": 2000.0 + i, "model_peak_mb": 300.0 + i})
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    eff = tables.efficiency_table(load_rows(tmp_path)).iloc[0]
+    assert eff["rss_peak_mb_median"] == pytest.approx(2004.5)
+    assert eff["model_peak_mb_median"] == pytest.approx(304.5)
+    assert eff["seconds_p10"] < eff["seconds_median"] < eff["seconds_p90"]  # the spread is kept
+
+
+def test_training_figure_names_runs_it_cannot_draw(tmp_path, monkeypatch) -> None:
+    table = pd.DataFrame({
+        "run": ["ok"] * 3 + ["failed"], "task": "memorize", "model_kind": "rmt",
+        "no_curriculum": False, "step": [1, 2, 3, 1], "stage": 1, "stage_segments": 1,
+        "loss": [2.0, 1.0, 0.5, 3.0], "val_accuracy": [None, 0.5, None, None],
+    })  # fmt: skip
+    notes: list[str] = []
+    import reports.plot_training as module
+
+    real_text = module.plt.Figure.text
+
+    def spy(self, x, y, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        notes.append(text)
+        return real_text(self, x, y, text, *args, **kwargs)
+
+    monkeypatch.setattr(module.plt.Figure, "text", spy)
+    assert plot_training(table, tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    assert any("failed (1 point)" in note for note in notes)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    results = tmp_path_factory.mktemp("results")
+    write_synthetic_results(results)
+    (results / "rmt-memorize.memorize.config.json").write_text(json.dumps({
+        "config_hash": "abc123", "model_name": "rmt-memorize",
+        "run": {"model": "runs/rmt-memorize", "task": "memorize", "lengths": ["512", "2k"],
+                "num_samples": 10, "device": "auto"},
+    }))  # fmt: skip
+    (results / "provenance.json").write_text(
+        json.dumps({"machine": "a test box", "commands": ["rmt-bench x"]})
+    )
+    out = tmp_path_factory.mktemp("report")
+    report = build_report(results, out)
+    return report, out, report.page.read_text(encoding="utf-8")
+
+
+def test_page_is_self_contained(page) -> None:
+    _, out, text = page
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+    assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing from elsewhere
+    assert "<script" not in text
+    assert text.count('<img src="data:image/png;base64,') == 6
+    for href in re.findall(r'href="([^"#]+)"', text):  # every link is a CSV beside the page
+        assert href.endswith(".csv") and (out / href).is_file()
+
+
+def test_page_has_a_cell_per_summary_row(page) -> None:
+    _, out, text = page
+    summary = pd.read_csv(out / "summary.csv")
+    cells = re.findall(
+        r'data-model="([^"]+)" data-task="([^"]+)" data-length="(\d+)" data-n="(\d+)"', text
+    )
+    assert sorted((m, t, int(length), int(n)) for m, t, length, n in cells) == sorted(
+        zip(summary["model"], summary["task"], summary["length"], summary["n"], strict=True)
+    )
+    assert "skipped<small>10 of 10</small>" in text  # full attention over its position limit
+
+
+def test_page_provenance(page) -> None:
+    _, _, text = page
+    assert "abc123" in text and "a test box" in text and "rmt-bench x" in text
+    assert (
+        "rmt-bench eval --model runs/rmt-memorize --task memorize --lengths 512,2k --num-samples 10"
+        in text
+    )
+    assert "h-rmt-memorize" in text  # the rows' own config hash
+    assert "pandas" in text and "python" in text
+
+
+def test_rebuilt_rows_reproduce_the_summary(tmp_path) -> None:
+    summary = pd.DataFrame({
+        "model": ["rmt-memorize", "full-attention-memorize"], "kind": ["rmt", "full-attention"],
+        "task": "memorize", "length": [1024, 512], "n": [8, 0], "accuracy": [0.375, None],
+        "ci_low": None, "ci_high": None, "tokens_per_s": [2048.0, None], "peak_memory_mb": [500.0, None],
+    })  # fmt: skip
+    (tmp_path / "t").mkdir()
+    summary.to_csv(tmp_path / "t" / "summary.csv", index=False)
+    assert rebuild(tmp_path / "t", tmp_path / "rows") == 8 + 16
+    again = tables.summary_table(load_rows(tmp_path / "rows")).set_index("model")
+    assert again.loc["rmt-memorize", "accuracy"] == 0.375 and again.loc["rmt-memorize", "n"] == 8
+    assert again.loc["rmt-memorize", "tokens_per_s"] == pytest.approx(2048.0)
+    assert again.loc["full-attention-memorize", "skipped"] == 16
+    assert model_facts("rmt-detect_memorize-stage8") == (8, True)
+    with pytest.raises(BenchInputError, match="not a model"):
+        expand_summary(summary.assign(model="someone-else"))
+    with pytest.raises(BenchInputError, match="no summary.csv"):
+        rebuild(tmp_path / "nowhere", tmp_path / "rows2")
+
+
+def test_panel_colours_never_run_out() -> None:
+    from reports.plot_accuracy import _colours
+
+    models = [(f"rmt-m{i}", "rmt") for i in range(12)] + [("full", "full-attention")]
+    colours = _colours(models)
+    assert colours["rmt-m0"] == "#d62728" and colours["full"] == "#7f7f7f"
+    # red, then the five spare colours that are no kind's colour: distinct while they last
+    assert len(set(list(colours.values())[:6])) == 6
