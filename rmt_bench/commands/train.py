@@ -31,7 +31,7 @@ def _options(func: Any) -> Any:
             type=click.Path(dir_okay=False),
             help="YAML/JSON file of options (CLI flags override it).",
         ),
-        click.option("--model-kind", help="rmt (default) or full-attention."),
+        click.option("--model-kind", help="rmt (default), armt or full-attention."),
         click.option("--backbone", help="HF id/path, minilm, tiny-bert, small-bert."),
         click.option("--segment-size", type=int, help="Task tokens per segment."),
         click.option("--memory-tokens", type=int, help="Memory size m."),
