@@ -42,17 +42,21 @@ _EMPTY = 1e-12
 
 
 def dpfp(x: torch.Tensor, nu: int = 3) -> torch.Tensor:
-    """Deterministic parameter-free projection: (..., d) -> (..., 2 d nu), non-negative."""
+    """Deterministic parameter-free projection: (..., d) -> (..., 2 d nu), non-negative.
+
+    Feature ``(j - 1) * 2d + i`` is ``r_i * r_((i+j) mod 2d)``, ``r = ReLU([x, -x])``.
+    """
     r = torch.relu(torch.cat([x, -x], dim=-1))  # (..., 2d)
-    # roll by -j puts r_((i+j) mod 2d) at position i
-    return torch.cat([r * torch.roll(r, shifts=-j, dims=-1) for j in range(1, nu + 1)], dim=-1)
+    width = r.shape[-1]
+    wrapped = torch.cat([r, r[..., :nu]], dim=-1)  # (..., 2d + nu): r_(k mod 2d)
+    partners = wrapped.unfold(-1, width, 1)[..., 1:, :]  # (..., nu, 2d): windows from j = 1..nu
+    return (r.unsqueeze(-2) * partners).flatten(-2)
 
 
 def _guarded_ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
     """numerator (..., H) / denominator (...), exactly 0 where the denominator is ~0."""
-    stored = denominator > _EMPTY
-    safe = torch.where(stored, denominator, torch.ones_like(denominator))
-    return torch.where(stored.unsqueeze(-1), numerator / safe.unsqueeze(-1), 0.0)
+    scale = torch.where(denominator > _EMPTY, denominator.clamp_min(_EMPTY).reciprocal(), 0.0)
+    return numerator * scale.unsqueeze(-1)
 
 
 def associative_read(A: torch.Tensor, z: torch.Tensor, phi: torch.Tensor) -> torch.Tensor:
