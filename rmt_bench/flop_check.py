@@ -109,3 +109,39 @@ def agreement_rows(
         case = f"RMT {backbone} ({kind}, m={m}), {rmt_length} tokens = {segments} segments"
         rows.append(_row(case, analytic, counted_flops(rmt, [[ids]])))
     return rows
+
+
+def armt_agreement_rows(
+    rmt_length: int = 1000, key_size: int = 16, nu: int = 3
+) -> list[dict[str, Any]]:
+    """ARMT's analytic FLOPs (``rmt_bench.flops_armt``) against the counter, tiny eager models.
+
+    Two rows per backbone: the ARMT's extra terms against the counted difference
+    between an ARMT and the same RMT (equal to the FLOP), and the whole ARMT
+    forward against ``armt_flops`` (matmul counting; the head and BERT's pooler
+    are the small positive difference, as for the RMT rows).
+    """
+    import torch
+
+    from rmt_bench.flops_armt import armt_extra, armt_flops
+    from rmt_bench.rmt import RMT, RMTConfig
+    from rmt_bench.rmt.armt import ARMT, ARMTConfig
+
+    rows = []
+    for backbone, kind, specials in (("tiny-bert", "encoder", 3), ("tiny-gpt2", "decoder", 0)):
+        m, s = 10, 120
+        options = dict(
+            backbone=backbone, memory_tokens=m, segment_size=s, attn_implementation="eager"
+        )
+        rmt = RMT(RMTConfig(**options)).eval()
+        armt = ARMT(ARMTConfig(**options, key_size=key_size, nu=nu)).eval()
+        shape = TransformerShape.from_hf_config(armt.cell.body.config)
+        layout = RMTLayout(segment_tokens=s, memory_tokens=m, kind=kind, special_tokens=specials)
+        ids = torch.randint(5, 1000, (rmt_length,), generator=torch.Generator().manual_seed(1))
+        counted_armt = counted_flops(armt, [[ids]])
+        extra = armt_extra(shape, rmt_length, layout, key_size, nu).total
+        case = f"ARMT {backbone} ({kind}, m={m}, k={key_size}, nu={nu}), {rmt_length} tokens"
+        rows.append(_row(f"{case}: extra", extra, counted_armt - counted_flops(rmt, [[ids]])))
+        analytic = armt_flops(shape, rmt_length, layout, key_size, nu, matmul_only(logits=False))
+        rows.append(_row(f"{case}: total", analytic, counted_armt))
+    return rows

@@ -7,7 +7,8 @@
 
 Specs:
 - ``DIR``: a checkpoint directory; its ``config.json`` ``"kind"`` picks the loader
-  (``rmt`` -> ``rmt_bench.rmt.RMT``, ``full-attention`` -> ``baselines.full_attention``).
+  (``rmt`` -> ``rmt_bench.rmt.RMT``, ``armt`` -> ``rmt_bench.rmt.armt.ARMT``,
+  ``full-attention`` -> ``baselines.full_attention``).
 - ``hf:NAME_OR_PATH``: any Hugging Face causal LM, prompted (``baselines.prompted_lm``).
 - ``truncated:DIR``: the checkpoint's model on one window only (``baselines.truncated``).
 
@@ -62,6 +63,13 @@ def _load_rmt(directory: Path, options: ModelOptions) -> Any:
     return RMT.from_pretrained(directory)
 
 
+def _load_armt(directory: Path, options: ModelOptions) -> Any:
+    _check_unused("armt", options, set())
+    from rmt_bench.rmt.armt import ARMT
+
+    return ARMT.from_pretrained(directory)
+
+
 def _load_full_attention(directory: Path, options: ModelOptions) -> Any:
     _check_unused("full-attention", options, {"extend_positions", "max_memory_mb"})
     from baselines.full_attention import FullAttentionClassifier
@@ -73,6 +81,7 @@ def _load_full_attention(directory: Path, options: ModelOptions) -> Any:
 
 CHECKPOINT_KINDS: dict[str, Callable[[Path, ModelOptions], Any]] = {
     "rmt": _load_rmt,
+    "armt": _load_armt,
     "full-attention": _load_full_attention,
 }
 

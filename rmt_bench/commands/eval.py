@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 MODEL_HELP = (
-    "Checkpoint directory (its config.json 'kind': rmt or full-attention), "
+    "Checkpoint directory (its config.json 'kind': rmt, armt or full-attention), "
     "hf:NAME_OR_PATH (a prompted causal LM), or truncated:DIR (one window only)."
 )
 

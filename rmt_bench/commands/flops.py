@@ -4,6 +4,7 @@
     rmt-bench flops --models 125M,175B --lengths 4k,1M,2M --memory 10 --special-tokens 3
     rmt-bench flops --hf-config path/to/config.json --counting chinchilla --json
     rmt-bench flops --models 125M --lengths 2M --verify     # + FlopCounterMode on tiny models
+    rmt-bench flops --memory 10 --armt-key-size 32          # + an ARMT column (rmt_bench.flops_armt)
 
 Lengths: plain integers or powers-of-two labels (``4k`` = 4,096, ``1M`` = 1,048,576,
 ``2M`` = 2,097,152). The model is :mod:`rmt_bench.flops` (Chinchilla appendix F).
@@ -112,6 +113,14 @@ def _format_flops(value: float) -> str:
     is_flag=True,
     help="Also count FLOPs with torch's FlopCounterMode on tiny eager models and compare.",
 )
+@click.option(
+    "--armt-key-size",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Also count ARMT (associative memory with this key size per layer); 0: no ARMT.",
+)
+@click.option("--armt-nu", type=int, default=3, show_default=True, help="ARMT's DPFP order.")
 def command(
     models: str,
     hf_configs: tuple[str, ...],
@@ -123,6 +132,8 @@ def command(
     counting: str,
     as_json: bool,
     verify: bool,
+    armt_key_size: int,
+    armt_nu: int,
 ) -> None:
     """Forward FLOPs of full attention vs RMT by input length, and the paper's claim."""
     from rmt_bench.flops import (
@@ -155,15 +166,29 @@ def command(
     variants = paper_comparison()
     checks = []
     if verify:
-        from rmt_bench.flop_check import agreement_rows
+        from rmt_bench.flop_check import agreement_rows, armt_agreement_rows
 
         checks = agreement_rows()
+        if armt_key_size:
+            checks += armt_agreement_rows(key_size=armt_key_size, nu=armt_nu)
+    armt: dict[tuple[str, int], float] = {}
+    if armt_key_size:
+        from rmt_bench.flops_armt import armt_flops
+
+        for shape in shapes:
+            for length in length_values:
+                armt[(shape.name, length)] = armt_flops(
+                    shape, length, rmt_layout, armt_key_size, armt_nu, count
+                )
 
     if as_json:
         document = {
             "counting": counting,
             "layout": rmt_layout.__dict__,
-            "rows": [row.__dict__ for row in rows],
+            "rows": [
+                {**row.__dict__, **({"armt_flops": armt[(row.model, row.length)]} if armt else {})}
+                for row in rows
+            ],
             "paper_claim": {"length": PAPER_LENGTH, "ratios": PAPER_CLAIM},
             "paper_comparison": [
                 {"name": v.name, "description": v.description, "ratios": v.ratios} for v in variants
@@ -180,7 +205,7 @@ def command(
     header = (
         f"{'model':<10} {'length':>9} {'segments':>8} {'full attn':>11} {'RMT':>11} {'ratio':>9}"
         f"  {'scores/layer full':>17} {'RMT':>9}"
-    )
+    ) + (f" {'ARMT':>11} {'ARMT/RMT':>8}" if armt else "")
     click.echo(header)
     click.echo("-" * len(header))
     for row in rows:
@@ -188,6 +213,12 @@ def command(
             f"{row.model:<10} {row.length:>9,} {row.segments:>8,} {_format_flops(row.full_attention_flops):>11} "
             f"{_format_flops(row.rmt_flops):>11} {row.ratio:>8.1f}x"
             f"  {_format_bytes(row.full_attention_scores_bytes):>17} {_format_bytes(row.rmt_scores_bytes):>9}"
+            + (
+                f" {_format_flops(armt[(row.model, row.length)]):>11}"
+                f" {armt[(row.model, row.length)] / row.rmt_flops:>7.3f}x"
+                if armt
+                else ""
+            )
         )
     click.echo("(FLOPs of one forward; scores/layer: one layer's eager attention scores in fp16)")
     click.echo("")

@@ -5,10 +5,11 @@
 
 Layout of a checkpoint directory:
 
-    config.json        {"kind": "rmt", "model_type": "rmt", "format": 1, "config": {RMTConfig...},
-                        "segment_size": 499, "tokenizer": "minilm", "extra": {...}}
+    config.json        {"kind": "rmt" (or "armt"), "model_type": "rmt", "format": 1,
+                        "config": {RMTConfig...}, "segment_size": 499, "tokenizer": "minilm",
+                        "extra": {...}}
     README.md          the model card (backbone, task, curriculum, accuracy)
-    rmt.safetensors    the wrapper's own weights: memory, head
+    rmt.safetensors    the wrapper's own weights: memory, head (ARMT: + associative units)
     backbone/          the backbone via its save_pretrained (base weights when LoRA)
     adapter/           the peft LoRA adapter (only when lora_r > 0)
     tokenizer/         the tokenizer via its save_pretrained
@@ -30,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from baselines.checkpoint import staged_directory
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
-from rmt_bench.rmt.config import RMTConfig
 from rmt_bench.rmt.model_card import CARD, model_card
 
 if TYPE_CHECKING:
@@ -86,8 +86,8 @@ def save_rmt(model: RMT, directory: Path) -> None:
         _write(model, staging)
 
 
-def read_meta(directory: Path) -> dict[str, Any]:
-    """The parsed ``config.json`` of an RMT checkpoint (validated kind and format)."""
+def read_meta(directory: Path, kind: str = "rmt") -> dict[str, Any]:
+    """The parsed ``config.json`` of an RMT (or ``kind``) checkpoint (validated kind and format)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise BenchInputError(f"checkpoint directory not found: {directory}")
@@ -100,8 +100,8 @@ def read_meta(directory: Path) -> dict[str, Any]:
         raise BenchInputError(f"corrupt {path}: {error}") from error
     if not isinstance(meta, dict):
         raise BenchInputError(f"corrupt {path}: expected a JSON object")
-    if meta.get("kind") != "rmt":
-        raise BenchInputError(f"{directory} holds a {meta.get('kind')!r} checkpoint, not 'rmt'")
+    if meta.get("kind") != kind:
+        raise BenchInputError(f"{directory} holds a {meta.get('kind')!r} checkpoint, not {kind!r}")
     if meta.get("format") != FORMAT:
         raise BenchInputError(f"{directory}: unsupported checkpoint format {meta.get('format')!r}")
     if not isinstance(meta.get("config"), dict):
@@ -109,14 +109,18 @@ def read_meta(directory: Path) -> dict[str, Any]:
     return meta
 
 
-def load_rmt(directory: Path) -> RMT:
-    """Rebuild the RMT saved in ``directory``; any inconsistency is one BenchInputError."""
+def load_rmt(directory: Path, model_class: type[RMT] | None = None) -> RMT:
+    """Rebuild the RMT (or ``model_class``, e.g. ARMT) saved in ``directory``.
+
+    Any inconsistency is one BenchInputError.
+    """
     from rmt_bench.backbones import load_backbone
     from rmt_bench.rmt.wrapper import RMT
 
+    model_class = model_class or RMT
     directory = Path(directory)
-    meta = read_meta(directory)
-    config = RMTConfig.from_dict(meta["config"])
+    meta = read_meta(directory, model_class.kind)
+    config = model_class.config_class.from_dict(meta["config"])
     for name in (WEIGHTS_FILE, BACKBONE_DIR, TOKENIZER_DIR):
         if not (directory / name).exists():
             raise BenchInputError(f"incomplete checkpoint {directory}: {name} is missing")
@@ -134,7 +138,7 @@ def load_rmt(directory: Path) -> RMT:
         )
         backbone.name = config.backbone
         adapter = directory / ADAPTER_DIR if config.lora_r > 0 else None
-        model = RMT(config, backbone=backbone, lora_adapter=adapter)
+        model = model_class(config, backbone=backbone, lora_adapter=adapter)
         _load_own_weights(model, directory / WEIGHTS_FILE)
     except BenchInputError:
         raise

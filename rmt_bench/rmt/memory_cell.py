@@ -74,6 +74,10 @@ class MemoryCell(nn.Module):
             kwargs["position_ids"] = step.position_ids
         return self.body(inputs_embeds=embeds, attention_mask=step.attention_mask, **kwargs)
 
+    def decode(self, memory: torch.Tensor | None, **kwargs: Any) -> Any:
+        """One more backbone call while generating (KV cache in ``kwargs``): the plain body."""
+        return self.body(**kwargs)
+
     def forward(
         self, memory: torch.Tensor | None, step: StepInputs
     ) -> tuple[torch.Tensor, torch.Tensor]:

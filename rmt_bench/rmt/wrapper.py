@@ -18,6 +18,9 @@ segment. ``bptt_depth = k`` detaches the memory entering the last k segments
 (the truncated tensor is what the loop carries on with), ``recompute_segments``
 checkpoints each segment's activations. Without gradients only the memory
 (B, m, H) and the current segment live, so peak memory is flat in length.
+The carried state may also be a tuple of batch-first tensors (ARMT's
+``(memory, A, z)``, ``rmt_bench.rmt.armt``): the loop touches it only through
+``rmt_bench.rmt.state``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ from rmt_bench.rmt.heads import ClassificationHead, LabelTokens
 from rmt_bench.rmt.layouts import DecoderLayout, EncoderLayout, StepInputs
 from rmt_bench.rmt.lora import load_lora_adapter, wrap_lora
 from rmt_bench.rmt.memory_cell import MemoryCell
+from rmt_bench.rmt.state import (
+    detach_state,
+    restart_rows,
+    row_state,
+    scatter_rows,
+    select_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +67,7 @@ class RMT(nn.Module):
     """Recurrent Memory Transformer around any Hugging Face backbone."""
 
     kind = "rmt"
+    config_class = RMTConfig
 
     def __init__(
         self,
@@ -98,7 +109,7 @@ class RMT(nn.Module):
                     targets=config.lora_targets,
                     seed=config.seed,
                 )
-        self.cell = MemoryCell(model, layout, config.memory_tokens, seed=config.seed)
+        self.cell = self._make_cell(model, layout)
         if config.head == "classify":
             dropout = config.classifier_dropout
             if dropout is None:
@@ -126,6 +137,10 @@ class RMT(nn.Module):
                 raise BenchInputError("the encoder layout needs a tokenizer with [CLS] and [SEP]")
             return EncoderLayout(m, cls_id, sep_id, tokenizer.pad_token_id or 0)
         return DecoderLayout(m, pad_id=tokenizer.pad_token_id or 0)
+
+    def _make_cell(self, model: Any, layout: Any) -> MemoryCell:
+        """The segment step around the (maybe LoRA-wrapped) backbone."""
+        return MemoryCell(model, layout, self.config.memory_tokens, seed=self.config.seed)
 
     def _resolve_segment_size(self, layout: Any, max_positions: int) -> int:
         reserved = layout.special_tokens
@@ -212,7 +227,7 @@ class RMT(nn.Module):
         """The memory entering ``step``: detached where BPTT stops (returns the new tensor)."""
         depth = self.config.bptt_depth
         if depth is not None and step == steps - depth and step > 0:
-            return memory.detach()
+            return detach_state(memory)
         return memory
 
     def _enter(
@@ -226,9 +241,7 @@ class RMT(nn.Module):
         memory = self._truncate(memory, step, plan.steps)
         starting = plan.starting(step)
         if step > 0 and starting:
-            fresh = torch.zeros(memory.shape[0], 1, 1, dtype=torch.bool, device=memory.device)
-            fresh[starting] = True
-            memory = torch.where(fresh, init, memory)
+            memory = restart_rows(memory, init, starting)
         return memory
 
     def _cell(self, memory: torch.Tensor, step: StepInputs) -> tuple[torch.Tensor, torch.Tensor]:
@@ -258,7 +271,7 @@ class RMT(nn.Module):
             memory = self._enter(memory, init, plan, step)
             rows, bounds = plan.active(step)
             index = torch.tensor(rows, device=device) if len(rows) < batch else None
-            current = memory if index is None else memory.index_select(0, index)
+            current = memory if index is None else select_rows(memory, index)
             segments = [ids[row][start:end] for row, (start, end) in zip(rows, bounds, strict=True)]
             state, new_memory = self._cell(current, layout.build(segments, device))
             if step == plan.steps - 1 or self.config.loss_on == "all":
@@ -268,7 +281,7 @@ class RMT(nn.Module):
                     term = F.cross_entropy(logits, target, reduction="sum") / batch
                     loss = term if loss is None else loss + term
             # rows that did not run keep their memory; (A, m, H) scattered into (B, m, H)
-            memory = new_memory if index is None else memory.index_copy(0, index, new_memory)
+            memory = new_memory if index is None else scatter_rows(memory, index, new_memory)
         if not run_last:
             memory = self._enter(memory, init, plan, plan.steps - 1)
         _, bounds = plan.active(plan.steps - 1)  # every row is active on the last step
@@ -352,7 +365,8 @@ class RMT(nn.Module):
         outputs: list[list[int]] = []
         for row, segment in enumerate(last):
             step = self.cell.layout.build_answer([segment], None, self.device)
-            out = self.cell.hidden_states(memory[row : row + 1], step, use_cache=True)
+            state = row_state(memory, row)
+            out = self.cell.hidden_states(state, step, use_cache=True)
             cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
             position = step.ids.shape[1]  # next position: m + segment length
             hidden = out.last_hidden_state[:, -1]  # (1, H)
@@ -362,7 +376,8 @@ class RMT(nn.Module):
                 tokens.append(token)
                 if eos is not None and token == eos or len(tokens) == budget:
                     break
-                out = self.cell.body(
+                out = self.cell.decode(
+                    state,
                     inputs_embeds=embeddings(torch.tensor([[token]], device=self.device)),
                     position_ids=torch.tensor([[position]], device=self.device),
                     cache=cache,
@@ -421,5 +436,5 @@ class RMT(nn.Module):
         """Load a checkpoint directory written by ``save_pretrained``."""
         from rmt_bench.rmt.checkpoint import load_rmt
 
-        model = load_rmt(Path(directory))
+        model = load_rmt(Path(directory), cls)
         return model.to(device) if device is not None else model

@@ -60,6 +60,18 @@ def _load_rmt(folder: str) -> Any:
     return RMT.from_pretrained(folder)
 
 
+def _build_armt(cfg: Any, labels: Sequence[str]) -> Any:
+    from rmt_bench.rmt.armt import ARMT, ARMTConfig
+
+    return ARMT(ARMTConfig.from_dict(_rmt_config(cfg, labels).to_dict()))
+
+
+def _load_armt(folder: str) -> Any:
+    from rmt_bench.rmt.armt import ARMT
+
+    return ARMT.from_pretrained(folder)
+
+
 def _full_attention_cls() -> Any:
     try:
         from baselines.full_attention import FullAttentionClassifier
@@ -89,6 +101,7 @@ def _load_full_attention(folder: str) -> Any:
 
 _KINDS: dict[str, ModelKind] = {
     "rmt": ModelKind("rmt", build=_build_rmt, load=_load_rmt),
+    "armt": ModelKind("armt", build=_build_armt, load=_load_armt),
     "full-attention": ModelKind(
         "full-attention", build=_build_full_attention, load=_load_full_attention
     ),

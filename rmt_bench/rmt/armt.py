@@ -1,0 +1,99 @@
+"""ARMT: the Associative Recurrent Memory Transformer (Rodkin, Kuratov, Bulatov, Burtsev 2024).
+
+    from rmt_bench.rmt.armt import ARMT, ARMTConfig
+    model = ARMT(ARMTConfig(backbone="tiny-bert", memory_tokens=4, segment_size=32))
+    out = model(input_ids=[ids], labels=torch.tensor([3]))       # as RMT
+    model.predict(samples); model.save_pretrained(d); ARMT.from_pretrained(d)
+
+The RMT (``rmt_bench.rmt.wrapper``) with one change: every transformer layer
+also holds an associative memory (``rmt_bench.rmt.associative``) that the
+memory tokens write after each segment and every token reads during the next
+(``rmt_bench.rmt.armt_cell``). Everything else is the RMT's: the layouts,
+segment loop, BPTT depth, recompute, streaming, heads, LoRA and the checkpoint
+directory (``"kind": "armt"``; the associative projections are saved in
+``rmt.safetensors``). The recurrent state per sample is
+``m H + L (H P + P)`` numbers (``state_numel``), P = 2 key_size nu, constant in
+the sample length. As in the RMT, the memory tokens are carried from segment
+to segment too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generators.errors import BenchInputError
+from rmt_bench.backbones import Backbone
+from rmt_bench.rmt.armt_cell import AssociativeMemoryCell
+from rmt_bench.rmt.config import RMTConfig
+from rmt_bench.rmt.wrapper import RMT
+
+
+@dataclass
+class ARMTConfig(RMTConfig):
+    """RMTConfig plus the associative memory's key size and DPFP order (JSON-able)."""
+
+    key_size: int = 32  # d_key of W_Q and W_K; phi has 2 * key_size * nu features
+    nu: int = 3  # DPFP order
+
+    def validate(self) -> None:
+        super().validate()
+
+        def bad(message: str) -> None:
+            raise BenchInputError(f"bad ARMT config: {message}")
+
+        if not isinstance(self.memory_tokens, int) or self.memory_tokens < 1:
+            bad(
+                f"memory_tokens must be >= 1 (they write the associative memory), got {self.memory_tokens!r}"
+            )
+        if not isinstance(self.key_size, int) or self.key_size < 1:
+            bad(f"key_size must be a positive integer, got {self.key_size!r}")
+        if not isinstance(self.nu, int) or not 1 <= self.nu < 2 * self.key_size:
+            bad(f"nu must be an integer in [1, 2 * key_size), got {self.nu!r}")
+
+    @property
+    def phi_size(self) -> int:
+        """Features of DPFP: 2 * key_size * nu."""
+        return 2 * self.key_size * self.nu
+
+
+class ARMT(RMT):
+    """Associative Recurrent Memory Transformer around any Hugging Face backbone."""
+
+    kind = "armt"
+    config_class = ARMTConfig
+
+    def __init__(
+        self,
+        config: RMTConfig,
+        *,
+        backbone: Backbone | None = None,
+        lora_adapter: str | Path | None = None,
+    ) -> None:
+        if not isinstance(config, ARMTConfig):  # an RMTConfig: ARMT with default key_size, nu
+            config = ARMTConfig.from_dict(config.to_dict())
+        super().__init__(config, backbone=backbone, lora_adapter=lora_adapter)
+
+    def _make_cell(self, model: Any, layout: Any) -> AssociativeMemoryCell:
+        config = self.config
+        assert isinstance(config, ARMTConfig)
+        return AssociativeMemoryCell(
+            model,
+            layout,
+            config.memory_tokens,
+            key_size=config.key_size,
+            nu=config.nu,
+            seed=config.seed,
+        )
+
+    @property
+    def state_numel(self) -> int:
+        """Numbers carried from segment to segment per sample (independent of its length)."""
+        config = self.config
+        assert isinstance(config, ARMTConfig)
+        hidden, layers = self.cell.hidden_size, len(self.cell.associative)
+        return config.memory_tokens * hidden + layers * (hidden + 1) * config.phi_size
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "state_numel": self.state_numel}
