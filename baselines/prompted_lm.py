@@ -100,7 +100,7 @@ class PromptedLM:
             dtype = torch.bfloat16
         try:
             self.model = AutoModelForCausalLM.from_pretrained(
-                resolve_pretrained(name_or_path), dtype=dtype
+                resolve_pretrained(name_or_path), dtype=dtype, trust_remote_code=False
             )
         except (OSError, ValueError, KeyError) as error:
             first = (

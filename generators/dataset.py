@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from generators.atomic import atomic_write_text
+from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_write_text, temporary_dir
+from generators.budget import check_generate_budget
 from generators.errors import BenchInputError
 from generators.lengths import parse_length
 from generators.writers import FORMATS, write_shard
@@ -157,6 +158,13 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
             )
     elif out.exists() and not out.is_dir():
         raise BenchInputError(f"output path {out} exists and is not a directory")
+    elif out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if not p.name.startswith(TEMP_PREFIX))
+        if foreign:  # never write shards among files rmt-bench did not write
+            raise BenchInputError(
+                f"{out} holds {foreign[0]!r}, which rmt-bench did not write; "
+                "choose an empty or new --out"
+            )
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".rmt-bench-write-probe"
@@ -166,8 +174,11 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
         raise BenchInputError(
             f"cannot write to output directory {out}: {error.strerror}"
         ) from error
-    for stale in out.rglob(".*.tmp"):  # temporaries of an interrupted run
-        stale.unlink(missing_ok=True)
+    for stale in out.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):  # an interrupted run's own temporaries
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def _sources(config: GenerateConfig) -> dict[str, Any]:
@@ -217,6 +228,8 @@ def build_dataset(
     from generators.build import build_sample, parse_depth
     from generators.tasks import get_task
 
+    if not str(out).strip():
+        raise BenchInputError("--out is empty: give an output folder")
     if isinstance(lengths, (int, str)):
         lengths = [lengths]
     parsed = tuple(dict.fromkeys(parse_length(length) for length in lengths))
@@ -243,6 +256,9 @@ def build_dataset(
         fmt,
         shard_size,
         with_ids,
+    )
+    check_generate_budget(
+        lengths=parsed, num_samples=num_samples, out=Path(out).expanduser(), with_ids=with_ids
     )
     # Validate sources, tokenizer and the shortest length before anything is written.
     build_sample(
@@ -312,10 +328,13 @@ def _save_to_disk(out: Path, jobs: Sequence[ShardJob]) -> None:
         return
     parts = [datasets.Dataset.from_file(job.path) for job in jobs]
     joined = datasets.concatenate_datasets(parts)
-    tmp = out / ".dataset.tmp-dir"
-    shutil.rmtree(tmp, ignore_errors=True)
-    joined.save_to_disk(str(tmp))
-    os.replace(tmp, final)
+    tmp = temporary_dir(out, "dataset")
+    try:
+        joined.save_to_disk(str(tmp))
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_samples(out: str | os.PathLike[str]) -> Any:
@@ -326,12 +345,33 @@ def load_samples(out: str | os.PathLike[str]) -> Any:
     meta_path = out / METADATA
     if not meta_path.is_file():
         raise BenchInputError(f"no {METADATA} in {out}: not a generated dataset")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if not meta.get("complete"):
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        fmt = meta["config"]["format"]
+        complete = meta.get("complete")
+        names = [str(name) for name in meta["shards"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BenchInputError(f"{meta_path} is not a metadata file of rmt-bench") from error
+    if not complete:
         raise BenchInputError(f"dataset in {out} is incomplete: rerun the generate command")
-    fmt = meta["config"]["format"]
-    if fmt == "arrow":
-        return datasets.load_from_disk(str(out / "dataset"))
-    files = [str(out / name) for name in meta["shards"]]
-    builder = "json" if fmt == "jsonl" else fmt
-    return datasets.load_dataset(builder, data_files=files, split="train")
+    if fmt not in FORMATS:
+        raise BenchInputError(f"{meta_path}: unknown format {fmt!r}")
+    root = out.resolve()
+    files = []
+    for name in names:
+        path = (out / name).resolve()
+        if not path.is_relative_to(root) or path == root:  # never follow ../x or /etc/passwd
+            raise BenchInputError(f"{meta_path}: shard {name!r} lies outside {out}")
+        files.append(str(path))
+    try:
+        if fmt == "arrow":
+            return datasets.load_from_disk(str(out / "dataset"))
+        builder = "json" if fmt == "jsonl" else fmt
+        return datasets.load_dataset(
+            builder, data_files=files, split="train", trust_remote_code=False
+        )
+    except BenchInputError:
+        raise
+    except Exception as error:  # a torn or foreign shard: datasets raises many types
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(f"cannot read the samples in {out}: {first}") from None

@@ -155,7 +155,7 @@ def _hf_texts(argument: str) -> Iterator[str]:
     try:
         import datasets
 
-        data = datasets.load_dataset(name, split="train", streaming=True)
+        data = datasets.load_dataset(name, split="train", streaming=True, trust_remote_code=False)
     except Exception as error:  # offline, unknown name, gated: all one line for the user
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BenchInputError(f"cannot load HF dataset {name!r} (offline?): {first}") from error

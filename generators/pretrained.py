@@ -40,7 +40,7 @@ def load_tokenizer(name: str = DEFAULT_PRETRAINED) -> Any:
 
     path = resolve_pretrained(name)
     try:
-        return AutoTokenizer.from_pretrained(path)
+        return AutoTokenizer.from_pretrained(path, trust_remote_code=False)
     except (OSError, ValueError) as error:
         first_line = (
             str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -222,12 +222,15 @@ def load_backbone(
                 model = auto_cls.from_config(config, attn_implementation=attn_implementation)
         else:
             path = resolve_pretrained(name)
-            config = AutoConfig.from_pretrained(path, **overrides)
+            config = AutoConfig.from_pretrained(path, trust_remote_code=False, **overrides)
             _apply_dropout(config, hidden_dropout, attention_dropout)
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)  # any newly initialised weights are seeded too
                 model = auto_cls.from_pretrained(
-                    path, config=config, attn_implementation=attn_implementation
+                    path,
+                    config=config,
+                    attn_implementation=attn_implementation,
+                    trust_remote_code=False,
                 )
     except BenchInputError:
         raise

@@ -117,7 +117,9 @@ def load_rmt(directory: Path) -> RMT:
     try:
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(str(directory / TOKENIZER_DIR))
+        tokenizer = AutoTokenizer.from_pretrained(
+            str(directory / TOKENIZER_DIR), trust_remote_code=False
+        )
         backbone = load_backbone(
             str(directory / BACKBONE_DIR),
             causal_lm=config.head == "generate",

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from generators.locks import is_main_process, writer_lock
 from rmt_bench.backbones import unfused_cpu_attention_reason
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train import checkpointing as ckpt
@@ -135,6 +136,8 @@ class Trainer:
     ) -> None:
         import torch
 
+        if not str(out).strip():
+            raise BenchInputError("--out is empty: give an output folder")
         cfg.validate()
         quiet_transformers()
         self.cfg = cfg
@@ -153,10 +156,6 @@ class Trainer:
             )
         self.micro_batch = cfg.batch_size // (self.world * cfg.grad_accum)
         ckpt.check_out(self.out, cfg, resume)
-        acc.wait_for_everyone()  # every process checked before the main one writes
-        if acc.is_main_process and not resume:
-            ckpt.write_train_config(self.out, cfg)
-        acc.wait_for_everyone()
 
         _seed_everything(cfg.seed)
         self.kind = model_kind(cfg.model_kind)
@@ -178,6 +177,11 @@ class Trainer:
                 self.state.global_step,
                 self.state.stage + 1,
             )
+        # Everything is checked and loaded: only now is anything written to --out.
+        acc.wait_for_everyone()  # every process checked before the main one writes
+        if acc.is_main_process and not resume:
+            ckpt.write_train_config(self.out, cfg)
+        acc.wait_for_everyone()
         self.model = acc.prepare(model)
         self.log = TrainLog(
             self.out / ckpt.TRAIN_LOG,
@@ -303,7 +307,7 @@ class Trainer:
 
         acc = self.accelerator
         target = self.out / ckpt.LAST
-        tmp = target.with_name(f".{target.name}.tmp")
+        tmp = ckpt.tmp_dir_name(target)
         if acc.is_main_process:
             tmp = ckpt.fresh_tmp_dir(target)
         acc.wait_for_everyone()
@@ -556,13 +560,18 @@ def train(
     ``source`` replaces the samples of ``cfg`` (any ``SampleSource``; it may carry
     ``labels``); ``on_step`` is called after every optimizer step (tests, monitoring).
     """
-    trainer = Trainer(
-        cfg,
-        out,
-        resume=resume,
-        tensorboard=tensorboard,
-        progress=progress,
-        on_step=on_step,
-        source=source,
-    )
-    return trainer.run()
+    if not str(out).strip():
+        raise BenchInputError("--out is empty: give an output folder")
+    # one training per folder: a second one fails at once (rank 0 of a launch holds it)
+    guard = writer_lock(out) if is_main_process() else contextlib.nullcontext()
+    with guard:
+        trainer = Trainer(
+            cfg,
+            out,
+            resume=resume,
+            tensorboard=tensorboard,
+            progress=progress,
+            on_step=on_step,
+            source=source,
+        )
+        return trainer.run()
