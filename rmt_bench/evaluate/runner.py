@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 def check_out_dir(out: str | os.PathLike[str]) -> Path:
     """Refuse an output folder that could not be created or written; create nothing yet."""
+    if not str(out).strip():
+        raise BenchInputError("--out is empty: give a results folder")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise BenchInputError(f"--out {path} exists and is not a directory")
@@ -43,6 +46,20 @@ def check_out_dir(out: str | os.PathLike[str]) -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise BenchInputError(f"--out {path} is not writable")
     return path
+
+
+def check_existing_results(out: Path) -> None:
+    """Before the model loads: every rows file in ``out`` must be readable, and the
+    summary rmt-bench rewrites at the end must be its own (or ``--overwrite``)."""
+    from generators.owned import check_owned
+    from rmt_bench.evaluate.rows import read_rows, result_files
+    from rmt_bench.evaluate.summary import SUMMARY_NAME
+
+    if not out.is_dir():
+        return
+    check_owned(out / SUMMARY_NAME)
+    for path in result_files(out):
+        read_rows(path)
 
 
 def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
@@ -137,20 +154,43 @@ def evaluate(
     shard: Shard | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate ``config.model`` on ``config.task`` at every length; return its summary."""
+    from generators.budget import check_sample_count
+    from generators.locks import writer_lock
     from generators.tasks import get_task, task_labels
+    from rmt_bench.registry import model_name
+
+    config.validate()
+    config = dataclasses.replace(config, task=get_task(config.task).name)
+    lengths = config.length_values()
+    check_sample_count(num_samples=config.num_samples, n_lengths=len(lengths))
+    labels = task_labels(config.task, config.facts)
+    out = check_out_dir(config.out)  # before the (slow) model load
+    check_existing_results(out)
+    shard = shard or current_shard()
+    name = config.name or model_name(config.model)
+    # one writer per results file: a second run on the same file fails at once
+    guard = writer_lock(out / f"{name}.{config.task}.jsonl") if shard.is_main else nullcontext()
+    with guard:
+        return _run(config, model=model, shard=shard, name=name, lengths=lengths, labels=labels)
+
+
+def _run(
+    config: EvalConfig,
+    *,
+    model: Any,
+    shard: Shard,
+    name: str,
+    lengths: list[int],
+    labels: Sequence[str],
+) -> list[dict[str, Any]]:
+    """``evaluate`` once the cheap checks passed and the results file is locked."""
     from rmt_bench.config import config_hash as hash_of
     from rmt_bench.config import config_to_dict
     from rmt_bench.evaluate.progress import LengthProgress
     from rmt_bench.evaluate.summary import write_summary
     from rmt_bench.profiling import MemoryWatch
-    from rmt_bench.registry import ModelOptions, load_answer_model, model_name
+    from rmt_bench.registry import ModelOptions, load_answer_model
 
-    config.validate()
-    config = dataclasses.replace(config, task=get_task(config.task).name)
-    lengths = config.length_values()
-    labels = task_labels(config.task, config.facts)
-    check_out_dir(config.out)  # before the (slow) model load
-    shard = shard or current_shard()
     device = resolve_device(config.device, shard)
     if config.threads is not None:
         import torch
@@ -175,7 +215,6 @@ def evaluate(
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
     digest = hash_of(identity)
     out = prepare_out_dir(config.out)
-    name = config.name or model_name(config.model)
     rows = RowsFile(out, f"{name}.{config.task}")
     resolved = {"identity": identity, "run": config_to_dict(config), "model_name": name}
     rows.check_config(digest, resolved, write=shard.is_main)

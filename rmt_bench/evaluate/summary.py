@@ -21,10 +21,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from generators.atomic import atomic_write_text
+from generators.owned import owned_path
 from reports.stats import wilson_interval  # one implementation, shared with the figures
 from rmt_bench.evaluate.rows import read_rows, result_files
 
+SUMMARY_NAME = "summary.csv"
 SUMMARY_FIELDS = (
     "model",
     "kind",
@@ -97,5 +98,6 @@ def write_summary(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     for path in result_files(out_dir):
         rows.extend(read_rows(path))
     table = summarize(rows)
-    atomic_write_text(Path(out_dir) / "summary.csv", summary_csv_text(table))
+    with owned_path(Path(out_dir) / SUMMARY_NAME) as tmp:  # never over a user's summary.csv
+        tmp.write_text(summary_csv_text(table), encoding="utf-8")
     return table
