@@ -337,32 +337,49 @@ def _save_to_disk(out: Path, jobs: Sequence[ShardJob]) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_samples(out: str | os.PathLike[str]) -> Any:
-    """All rows of a generated folder as one ``datasets.Dataset`` (any format)."""
-    import datasets
-
+def read_metadata(out: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``metadata.json`` of a complete generated folder; BenchInputError otherwise."""
     out = Path(out)
     meta_path = out / METADATA
+    if not out.is_dir():
+        raise BenchInputError(f"--data {out} is not a folder")
     if not meta_path.is_file():
         raise BenchInputError(f"no {METADATA} in {out}: not a generated dataset")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         fmt = meta["config"]["format"]
         complete = meta.get("complete")
-        names = [str(name) for name in meta["shards"]]
+        [str(name) for name in meta["shards"]]
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BenchInputError(f"{meta_path} is not a metadata file of rmt-bench") from error
     if not complete:
         raise BenchInputError(f"dataset in {out} is incomplete: rerun the generate command")
     if fmt not in FORMATS:
         raise BenchInputError(f"{meta_path}: unknown format {fmt!r}")
+    return meta
+
+
+def shard_files(out: str | os.PathLike[str], meta: dict[str, Any]) -> list[Path]:
+    """The shard files named in ``meta``, each confined to ``out`` (no ``../x``, no ``/etc``)."""
+    out = Path(out)
     root = out.resolve()
     files = []
-    for name in names:
-        path = (out / name).resolve()
-        if not path.is_relative_to(root) or path == root:  # never follow ../x or /etc/passwd
-            raise BenchInputError(f"{meta_path}: shard {name!r} lies outside {out}")
-        files.append(str(path))
+    for name in meta["shards"]:
+        path = (out / str(name)).resolve()
+        if not path.is_relative_to(root) or path == root:
+            raise BenchInputError(f"{out / METADATA}: shard {str(name)!r} lies outside {out}")
+        files.append(path)
+    return files
+
+
+def load_samples(out: str | os.PathLike[str]) -> Any:
+    """All rows of a generated folder as one ``datasets.Dataset`` (any format)."""
+    import datasets
+
+    out = Path(out)
+    meta = read_metadata(out)
+    fmt = meta["config"]["format"]
+    files = [str(path) for path in shard_files(out, meta)]
     try:
         if fmt == "arrow":
             return datasets.load_from_disk(str(out / "dataset"))

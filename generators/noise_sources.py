@@ -152,6 +152,12 @@ def quality_articles(path_text: str) -> Iterator[str]:
 def _hf_texts(argument: str) -> Iterator[str]:
     name, _, column = argument.partition(":")
     column = column or "text"
+    from generators.pretrained import hub_reachable
+
+    if not hub_reachable():
+        raise BenchInputError(
+            f"cannot load HF dataset {name!r}: the Hugging Face hub is not reachable"
+        )
     try:
         import datasets
 

@@ -72,6 +72,29 @@ def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
     return path
 
 
+def check_device(requested: str) -> None:
+    """A ``--device`` that torch knows and this machine has (``auto`` always passes)."""
+    if requested == "auto":
+        return
+    import torch
+
+    try:
+        device = torch.device(requested)
+    except (RuntimeError, ValueError, TypeError):
+        raise BenchInputError(
+            f"--device {requested!r} is not a device: use auto, cpu, cuda or cuda:N"
+        ) from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise BenchInputError(f"--device {requested}: no CUDA GPU here; use --device cpu")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise BenchInputError(
+                f"--device {requested}: only {torch.cuda.device_count()} CUDA device(s)"
+            )
+    elif device.type not in ("cpu", "mps"):
+        raise BenchInputError(f"--device {requested!r}: use auto, cpu, cuda or cuda:N")
+
+
 def resolve_device(requested: str, shard: Shard) -> str:
     """``auto``: accelerate's device for this process, else CUDA if present, else CPU."""
     if requested != "auto":
@@ -165,7 +188,12 @@ def evaluate(
     check_sample_count(num_samples=config.num_samples, n_lengths=len(lengths))
     labels = task_labels(config.task, config.facts)
     out = check_out_dir(config.out)  # before the (slow) model load
+    check_device(config.device)
     check_existing_results(out)
+    if config.data is not None:  # its metadata is checked before the model loads
+        from generators.dataset import read_metadata
+
+        read_metadata(config.data)
     shard = shard or current_shard()
     name = config.name or model_name(config.model)
     # one writer per results file: a second run on the same file fails at once

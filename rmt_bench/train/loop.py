@@ -156,6 +156,10 @@ class Trainer:
             )
         self.micro_batch = cfg.batch_size // (self.world * cfg.grad_accum)
         ckpt.check_out(self.out, cfg, resume)
+        if cfg.data is not None and source is None:  # cheap checks of --data before the load
+            from generators.dataset import read_metadata, shard_files
+
+            shard_files(cfg.data, read_metadata(cfg.data))
 
         _seed_everything(cfg.seed)
         self.kind = model_kind(cfg.model_kind)
