@@ -239,8 +239,8 @@ def build_dataset(
         raise BenchInputError(f"unknown format {fmt!r}: choose {' | '.join(FORMATS)}")
     if num_samples < 1 or num_proc < 1 or (shard_size is not None and shard_size < 1):
         raise BenchInputError("--num-samples, --num-proc and --shard-size must be >= 1")
-    if seed < 0:
-        raise BenchInputError(f"--seed must be >= 0, got {seed}")
+    if not 0 <= seed < 2**63:
+        raise BenchInputError(f"--seed must be in [0, 2**63), got {seed}")
     spec = get_task(task)
     parse_depth(depth, spec)
     depth_text = None if depth is None else str(depth)

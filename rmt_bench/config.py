@@ -31,7 +31,10 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise BenchInputError(f"config file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BenchInputError(f"config file {path} is not UTF-8 text") from None
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

@@ -99,6 +99,8 @@ def command(
     """Train each task, evaluate at growing lengths within a budget, draw the report."""
     from rmt_bench.pipeline import PRESETS, Pipeline, PipelineConfig, run_pipeline
 
+    if not work.strip() or (report_out is not None and not report_out.strip()):
+        raise BenchInputError("--work and --report-out must not be empty")
     segments = None
     if max_segments is not None:
         segments = tuple(s for s in PRESETS[preset]["segments"] if s <= max_segments)
@@ -119,6 +121,8 @@ def command(
         progress=not no_progress,
     )
 
+    # resolves every training option now: a bad --set fails here, before any work
+    Pipeline(config).segment_size()
     if dry_run:
         pipeline = Pipeline(config)
         steps = pipeline.steps()

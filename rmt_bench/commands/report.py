@@ -39,6 +39,9 @@ def command(results: str, out: str, runs: str | None, overwrite: bool) -> None:
 
     if not out.strip():
         raise BenchInputError("--out is empty: give a folder for the figures")
+    from reports.load import load_rows
+
+    load_rows(results)  # a bad results file fails here, before --out is created
     with allow_overwrite(overwrite):
         report = build_report(results, out, runs=runs)
     for line in report.lines():

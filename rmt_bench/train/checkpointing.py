@@ -24,6 +24,7 @@ safetensors, everything else to JSON.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -41,6 +42,7 @@ TRAIN_CONFIG = "train_config.json"
 TRAIN_LOG = "train_log.jsonl"
 STATE = "state.json"
 WEIGHTS = "model.safetensors"
+TENSORBOARD = "tensorboard"
 
 
 def replace_dir(tmp: Path, target: Path) -> None:
@@ -174,8 +176,26 @@ def never_started(out: Path) -> bool:
     log_path = out / TRAIN_LOG
     if log_path.is_file() and log_path.stat().st_size > 0:
         return False
-    own = {TRAIN_CONFIG, TRAIN_LOG}
+    own = {TRAIN_CONFIG, TRAIN_LOG, TENSORBOARD}
     return all(entry.name in own or entry.name.startswith(TEMP_PREFIX) for entry in out.iterdir())
+
+
+def remove_failed_start(out: Path, created: bool) -> None:
+    """Undo a start that failed before its first step: the corrected command then just runs.
+
+    Only what rmt-bench wrote is removed (``never_started`` checks that nothing else is
+    there); the folder itself goes too if this run created it.
+    """
+    if not never_started(out):
+        return
+    for entry in out.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    if created:
+        with contextlib.suppress(OSError):
+            out.rmdir()
 
 
 def check_out(out: Path, cfg: Any, resume: bool) -> None:

@@ -119,6 +119,8 @@ class TrainConfig:
         """Raise ``BenchInputError`` naming the first bad option; return self."""
         if not self.task:
             raise BenchInputError("--task is required (e.g. --task detect_memorize)")
+        if not 0 <= self.seed < 2**63:
+            raise BenchInputError(f"--seed must be in [0, 2**63), got {self.seed}")
         _choice("--grad-clip-mode", self.grad_clip_mode, CLIP_MODES)
         _choice("--mixed-precision", self.mixed_precision, PRECISIONS)
         for name in ("segment_size", "steps_per_stage", "val_every", "val_samples"):

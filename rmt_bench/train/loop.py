@@ -567,15 +567,22 @@ def train(
     if not str(out).strip():
         raise BenchInputError("--out is empty: give an output folder")
     # one training per folder: a second one fails at once (rank 0 of a launch holds it)
-    guard = writer_lock(out) if is_main_process() else contextlib.nullcontext()
+    main = is_main_process()
+    guard = writer_lock(out) if main else contextlib.nullcontext()
     with guard:
-        trainer = Trainer(
-            cfg,
-            out,
-            resume=resume,
-            tensorboard=tensorboard,
-            progress=progress,
-            on_step=on_step,
-            source=source,
-        )
-        return trainer.run()
+        created = not Path(out).exists()
+        try:
+            trainer = Trainer(
+                cfg,
+                out,
+                resume=resume,
+                tensorboard=tensorboard,
+                progress=progress,
+                on_step=on_step,
+                source=source,
+            )
+            return trainer.run()
+        except BaseException:
+            if main and not resume and Path(out).is_dir():
+                ckpt.remove_failed_start(Path(out), created)  # a failed start leaves nothing
+            raise
