@@ -95,20 +95,23 @@ def command(
     items = [part.strip() for text in lengths for part in text.split(",") if part.strip()]
     if out is None:
         out = os.path.join("data", f"{task.replace(':', '-')}-{'-'.join(items)}")
-    path = build_dataset(
-        task,
-        lengths=items,
-        num_samples=num_samples,
-        seed=seed,
-        out=out,
-        fmt=fmt,
-        num_proc=num_proc,
-        tokenizer=tokenizer,
-        facts=facts,
-        noise=noise,
-        depth=depth,
-        shard_size=shard_size,
-        with_ids=with_ids,
-        progress=not no_progress,
-    )
+    from generators.locks import writer_lock
+
+    with writer_lock(out):  # one generation per folder at a time
+        path = build_dataset(
+            task,
+            lengths=items,
+            num_samples=num_samples,
+            seed=seed,
+            out=out,
+            fmt=fmt,
+            num_proc=num_proc,
+            tokenizer=tokenizer,
+            facts=facts,
+            noise=noise,
+            depth=depth,
+            shard_size=shard_size,
+            with_ids=with_ids,
+            progress=not no_progress,
+        )
     click.echo(f"wrote {num_samples * len(items)} samples to {path}")

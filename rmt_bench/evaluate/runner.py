@@ -129,6 +129,9 @@ def _check_labels(model: Any, task: str, labels: Sequence[str]) -> None:
         raise BenchInputError(
             f"the model answers {list(model.labels)} but task {task!r} has labels {list(labels)}"
         )
+    trained = (getattr(model, "extra", None) or {}).get("task")
+    if trained and trained != task:  # same labels, other task: allowed, but say so
+        log.warning("the model was trained on task %r, not %r", trained, task)
 
 
 def _row(
