@@ -147,7 +147,9 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
     if meta_path.is_file():
         try:
             previous = json.loads(meta_path.read_text(encoding="utf-8"))["config"]
-        except (ValueError, KeyError) as error:
+            if not isinstance(previous, dict):
+                raise TypeError("config is not a mapping")
+        except (ValueError, KeyError, TypeError) as error:
             raise BenchInputError(f"{meta_path} is not a metadata file of rmt-bench") from error
         mine = json.loads(json.dumps(asdict(config)))
         if previous != mine:

@@ -78,6 +78,8 @@ CASES = [
     _case("gen-seed-huge", _with(GEN, "--seed", HUGE), "seed"),
     _case("gen-out-empty", _with(GEN, "--out", ""), "--out is empty"),
     _case("gen-out-foreign", _with(GEN, "--out", "{canary}"), "did not write"),
+    _case("gen-out-metadata-list", _with(GEN, "--out", "{fx}/data_list"), "metadata"),
+    _case("gen-out-metadata-not-utf8", _with(GEN, "--out", "{fx}/data_utf8"), "metadata"),
     _case("gen-out-file", _with(GEN, "--out", "{canary}/notes.txt"), "not a directory"),
     _case("gen-format-unknown", _with(GEN, "--format", "xml"), "--format"),
     _case("gen-num-proc-zero", _with(GEN, "--num-proc", "0"), "--num-proc"),

@@ -111,6 +111,19 @@ def test_a_users_summary_is_never_replaced_unless_asked(tmp_path: Path) -> None:
     assert users.read_text() == "edited by hand\n"
 
 
+def test_a_summary_of_an_older_version_is_recognised_by_its_rows(tmp_path: Path) -> None:
+    from rmt_bench.evaluate.summary import SUMMARY_FIELDS
+
+    (tmp_path / "m.memorize.jsonl").write_text(_row("s0", True))
+    old = tmp_path / "summary.csv"
+    header = ",".join(SUMMARY_FIELDS)
+    old.write_text(f"{header}\nother,rmt,memorize,300,1,1,0,1,1,1,0\n")  # no rows file
+    with pytest.raises(BenchInputError, match="summary.csv"):
+        write_summary(tmp_path)
+    old.write_text(f"{header}\nm,rmt,memorize,300,1,1,0,1,1,1,0\n")  # written before manifests
+    assert [record["n"] for record in write_summary(tmp_path)] == [1]
+
+
 def test_owned_path_records_what_it_wrote(tmp_path: Path) -> None:
     target = tmp_path / "figure.png"
     with owned_path(target) as tmp:

@@ -51,13 +51,12 @@ def check_out_dir(out: str | os.PathLike[str]) -> Path:
 def check_existing_results(out: Path) -> None:
     """Before the model loads: every rows file in ``out`` must be readable, and the
     summary rmt-bench rewrites at the end must be its own (or ``--overwrite``)."""
-    from generators.owned import check_owned
     from rmt_bench.evaluate.rows import read_rows, result_files
-    from rmt_bench.evaluate.summary import SUMMARY_NAME
+    from rmt_bench.evaluate.summary import check_summary
 
     if not out.is_dir():
         return
-    check_owned(out / SUMMARY_NAME)
+    check_summary(out)
     for path in result_files(out):
         read_rows(path)
 

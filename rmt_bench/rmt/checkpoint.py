@@ -149,7 +149,11 @@ def load_rmt(directory: Path) -> RMT:
 def _load_own_weights(model: RMT, path: Path) -> None:
     from safetensors.torch import load_file
 
-    saved = load_file(str(path))
+    try:
+        saved = load_file(str(path))
+    except Exception as error:  # safetensors raises its own SafetensorError on bad headers
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(f"corrupt weights file {path}: {first}") from None
     expected = own_state_dict(model)
     missing = sorted(set(expected) - set(saved))
     unexpected = sorted(set(saved) - set(expected))
