@@ -88,7 +88,10 @@ def load_tokenizer(name: str = DEFAULT_PRETRAINED) -> Any:
     """Load (once per process) a Hugging Face fast tokenizer by alias, hub id or path."""
     from transformers import AutoTokenizer
 
-    path = resolve_pretrained(name)
+    try:
+        path = resolve_pretrained(name)
+    except BenchInputError as error:
+        raise BenchInputError(f"cannot load tokenizer: {error}") from None
     try:
         return AutoTokenizer.from_pretrained(path, trust_remote_code=False, **hub_kwargs(path))
     except (OSError, ValueError) as error:

@@ -214,6 +214,11 @@ def load_backbone(
     import torch
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
 
+    if not is_preset(name):
+        try:
+            resolve_pretrained(name)  # a missing local path says so before the tokenizer loads
+        except BenchInputError as error:
+            raise BenchInputError(f"cannot load backbone: {error}") from None
     tokenizer_name = tokenizer_name or default_tokenizer_name(name)
     if tokenizer is None:
         tokenizer = load_tokenizer(tokenizer_name)
