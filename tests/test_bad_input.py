@@ -382,7 +382,7 @@ def sandbox(
     work.mkdir()
     canary = make_canary(tmp_path / "canary")
     monkeypatch.chdir(work)
-    monkeypatch.setenv("RMT_BENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RMT_BENCH_CACHE", str(fixtures.parent / "cache"))  # shared, outside
     return work, canary, fixtures
 
 
