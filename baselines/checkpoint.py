@@ -11,12 +11,11 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from generators.atomic import atomic_path
+from generators.atomic import atomic_path, temporary_dir
 from generators.errors import BenchInputError
 
 
@@ -72,11 +71,11 @@ def staged_directory(directory: str | os.PathLike[str]) -> Iterator[Path]:
     if directory.exists() and not directory.is_dir():
         raise BenchInputError(f"checkpoint path {directory} exists and is not a directory")
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    staging = temporary_dir(directory.parent, directory.name)  # mode as for mkdir (umask)
     try:
         yield staging
         if directory.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
+            old = temporary_dir(directory.parent, f"{directory.name}.old")
             os.replace(directory, old / "previous")
             os.replace(staging, directory)
             shutil.rmtree(old, ignore_errors=True)

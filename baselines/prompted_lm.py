@@ -86,7 +86,7 @@ class PromptedLM:
         import torch
         from transformers import AutoModelForCausalLM
 
-        from generators.pretrained import load_tokenizer, resolve_pretrained
+        from generators.pretrained import hub_kwargs, load_tokenizer, resolve_pretrained
 
         self.name = name_or_path
         self.labels = tuple(labels)
@@ -98,9 +98,10 @@ class PromptedLM:
         dtype = torch.float32
         if torch.device(device).type == "cuda" and torch.cuda.is_bf16_supported():
             dtype = torch.bfloat16
+        path = resolve_pretrained(name_or_path)
         try:
             self.model = AutoModelForCausalLM.from_pretrained(
-                resolve_pretrained(name_or_path), dtype=dtype
+                path, dtype=dtype, trust_remote_code=False, **hub_kwargs(path)
             )
         except (OSError, ValueError, KeyError) as error:
             first = (

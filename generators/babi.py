@@ -36,6 +36,10 @@ class BabiExample:
     supporting: tuple[int, ...]  # indices into ``story``
 
 
+class BabiFileMissing(BenchInputError):
+    """The folder or archive holds no file for the asked qaN (other qaN may be there)."""
+
+
 def parse_babi(text: str, name: str = "bAbI file") -> list[BabiExample]:
     """All questions of one bAbI file, each with its story so far."""
     examples: list[BabiExample] = []
@@ -94,30 +98,40 @@ def read_babi_file(
     if not path.exists():
         raise BenchInputError(f"bAbI path not found: {path}")
     if path.is_file() and path.suffix == ".txt":
-        return path.name, path.read_text(encoding="utf-8")
+        return path.name, _decode(path, path.read_bytes())
     if path.is_file():
         try:
             if zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as archive:
                     member = _pick_member(archive.namelist(), task, lang, split)
                     if member is not None:
-                        return member, archive.read(member).decode("utf-8")
+                        return member, _decode(path / member, archive.read(member))
             elif tarfile.is_tarfile(path):
                 with tarfile.open(path) as archive:
                     member = _pick_member(archive.getnames(), task, lang, split)
                     handle = archive.extractfile(member) if member else None
                     if handle is not None:
-                        return member, handle.read().decode("utf-8")  # type: ignore[return-value]
+                        return member, _decode(path / member, handle.read())  # type: ignore[return-value]
+            elif path.suffix.lower() == ".zip":
+                raise BenchInputError(f"bAbI file {path} is not a zip archive")
             else:
                 raise BenchInputError(f"bAbI file {path} is neither .txt, .zip nor .tar.gz")
         except (zipfile.BadZipFile, tarfile.TarError) as error:
             raise BenchInputError(f"cannot read bAbI archive {path}: {error}") from error
-        raise BenchInputError(f"no qa{task} {split} file for language {lang!r} in {path}")
+        raise BabiFileMissing(f"no qa{task} {split} file for language {lang!r} in {path}")
     names = [str(p.relative_to(path)) for p in path.rglob("qa*_*.txt")]
     member = _pick_member(names, task, lang, split)
     if member is None:
-        raise BenchInputError(f"no qa{task} {split} file for language {lang!r} in {path}")
-    return member, (path / member).read_text(encoding="utf-8")
+        raise BabiFileMissing(f"no qa{task} {split} file for language {lang!r} in {path}")
+    return member, _decode(path / member, (path / member).read_bytes())
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """bAbI text as UTF-8; anything else is a BenchInputError naming the file."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BenchInputError(f"bAbI file {path} is not UTF-8 text (byte {error.start})") from None
 
 
 @functools.lru_cache(maxsize=64)

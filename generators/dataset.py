@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from generators.atomic import atomic_write_text
+from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_write_text
+from generators.budget import check_generate_budget
 from generators.errors import BenchInputError
 from generators.lengths import parse_length
 from generators.writers import FORMATS, write_shard
@@ -157,7 +158,9 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
     if meta_path.is_file():
         try:
             previous = json.loads(meta_path.read_text(encoding="utf-8"))["config"]
-        except (ValueError, KeyError) as error:
+            if not isinstance(previous, dict):
+                raise TypeError("config is not a mapping")
+        except (ValueError, KeyError, TypeError) as error:
             raise BenchInputError(f"{meta_path} is not a metadata file of rmt-bench") from error
         mine = json.loads(json.dumps(asdict(config)))
         previous = {**_LATER_FIELDS, **previous}  # folders written before those fields existed
@@ -169,6 +172,13 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
             )
     elif out.exists() and not out.is_dir():
         raise BenchInputError(f"output path {out} exists and is not a directory")
+    elif out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if not p.name.startswith(TEMP_PREFIX))
+        if foreign:  # never write shards among files rmt-bench did not write
+            raise BenchInputError(
+                f"{out} holds {foreign[0]!r}, which rmt-bench did not write; "
+                "choose an empty or new --out"
+            )
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".rmt-bench-write-probe"
@@ -181,8 +191,11 @@ def _prepare_out(out: Path, config: GenerateConfig) -> None:
     from generators.card import check_card_writable
 
     check_card_writable(out)
-    for stale in out.rglob(".*.tmp"):  # temporaries of an interrupted run
-        stale.unlink(missing_ok=True)
+    for stale in out.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):  # an interrupted run's own temporaries
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def _sources(config: GenerateConfig) -> dict[str, Any]:
@@ -237,6 +250,8 @@ def build_dataset(
     from generators.build import build_sample, parse_depth
     from generators.tasks import get_task
 
+    if not str(out).strip():
+        raise BenchInputError("--out is empty: give an output folder")
     if isinstance(lengths, (int, str)):
         lengths = [lengths]
     parsed = tuple(dict.fromkeys(parse_length(length) for length in lengths))
@@ -246,8 +261,8 @@ def build_dataset(
         raise BenchInputError(f"unknown format {fmt!r}: choose {' | '.join(FORMATS)}")
     if num_samples < 1 or num_proc < 1 or (shard_size is not None and shard_size < 1):
         raise BenchInputError("--num-samples, --num-proc and --shard-size must be >= 1")
-    if seed < 0:
-        raise BenchInputError(f"--seed must be >= 0, got {seed}")
+    if not 0 <= seed < 2**63:
+        raise BenchInputError(f"--seed must be in [0, 2**63), got {seed}")
     from generators.hf_layout import check_columns
 
     check_columns(columns)
@@ -267,6 +282,9 @@ def build_dataset(
         shard_size,
         with_ids,
         columns,
+    )
+    check_generate_budget(
+        lengths=parsed, num_samples=num_samples, out=Path(out).expanduser(), with_ids=with_ids
     )
     # Validate sources, tokenizer and the shortest length before anything is written.
     build_sample(
@@ -345,6 +363,41 @@ def read_config(meta: dict[str, Any]) -> GenerateConfig:
     return GenerateConfig(**{**raw, "lengths": tuple(raw["lengths"])})
 
 
+def read_metadata(out: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``metadata.json`` of a complete generated folder; BenchInputError otherwise."""
+    out = Path(out)
+    meta_path = out / METADATA
+    if not out.is_dir():
+        raise BenchInputError(f"--data {out} is not a folder")
+    if not meta_path.is_file():
+        raise BenchInputError(f"no {METADATA} in {out}: not a generated dataset")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        fmt = meta["config"]["format"]
+        complete = meta.get("complete")
+        [str(name) for name in meta["shards"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BenchInputError(f"{meta_path} is not a metadata file of rmt-bench") from error
+    if not complete:
+        raise BenchInputError(f"dataset in {out} is incomplete: rerun the generate command")
+    if fmt not in FORMATS:
+        raise BenchInputError(f"{meta_path}: unknown format {fmt!r}")
+    return meta
+
+
+def shard_files(out: str | os.PathLike[str], meta: dict[str, Any]) -> list[Path]:
+    """The shard files named in ``meta``, each confined to ``out`` (no ``../x``, no ``/etc``)."""
+    out = Path(out)
+    root = out.resolve()
+    files = []
+    for name in meta["shards"]:
+        path = (out / str(name)).resolve()
+        if not path.is_relative_to(root) or path == root:
+            raise BenchInputError(f"{out / METADATA}: shard {str(name)!r} lies outside {out}")
+        files.append(path)
+    return files
+
+
 def load_samples(out: str | os.PathLike[str]) -> Any:
     """All rows of a generated folder as one ``datasets.Dataset`` (any format).
 
@@ -356,18 +409,19 @@ def load_samples(out: str | os.PathLike[str]) -> Any:
     from generators.hf_layout import dataset_features, split_name
 
     out = Path(out)
-    meta_path = out / METADATA
-    if not meta_path.is_file():
-        raise BenchInputError(f"no {METADATA} in {out}: not a generated dataset")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if not meta.get("complete"):
-        raise BenchInputError(f"dataset in {out} is incomplete: rerun the generate command")
+    meta = read_metadata(out)
     config = read_config(meta)
-    if config.format == "arrow" and (out / "dataset_dict.json").is_file():
-        return datasets.load_from_disk(str(out))[split_name(config.task)]
-    if config.format == "arrow" and (out / "dataset" / "state.json").is_file():
-        return datasets.load_from_disk(str(out / "dataset"))  # older rmt-bench: a copy
-    files = [str(out / name) for name in meta["shards"]]
-    builder = {"jsonl": "json"}.get(config.format, config.format)
-    features = dataset_features(config)
-    return datasets.load_dataset(builder, data_files=files, split="train", features=features)
+    files = [str(path) for path in shard_files(out, meta)]
+    try:
+        if config.format == "arrow" and (out / "dataset_dict.json").is_file():
+            return datasets.load_from_disk(str(out))[split_name(config.task)]
+        if config.format == "arrow" and (out / "dataset" / "state.json").is_file():
+            return datasets.load_from_disk(str(out / "dataset"))  # older rmt-bench: a copy
+        builder = {"jsonl": "json"}.get(config.format, config.format)
+        features = dataset_features(config)
+        return datasets.load_dataset(builder, data_files=files, split="train", features=features)
+    except BenchInputError:
+        raise
+    except Exception as error:  # a torn or foreign shard: datasets raises many types
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(f"cannot read the samples in {out}: {first}") from None

@@ -22,7 +22,13 @@ from urllib.parse import parse_qs
 
 import numpy as np
 
-from generators.babi import babi_answers, download_babi, load_babi, read_babi_file
+from generators.babi import (
+    BabiFileMissing,
+    babi_answers,
+    download_babi,
+    load_babi,
+    read_babi_file,
+)
 from generators.errors import BenchInputError
 from generators.world import ROOMS, answer_relation, answer_where, movement_fact, relation_pair
 
@@ -119,6 +125,8 @@ def fact_source(spec: str) -> FactSource:
     unknown = set(options) - {"lang", "split"}
     if unknown:
         raise BenchInputError(f"unknown option(s) {sorted(unknown)} in fact source {spec!r}")
+    if options.get("split", "train") not in ("train", "test"):
+        raise BenchInputError(f"?split= must be train or test, got {options['split']!r}")
     if not Path(path).expanduser().exists():
         raise BenchInputError(f"bAbI path not found: {path}")
     source = FactSource(spec, path, options.get("lang", "en"), options.get("split", "train"))
@@ -131,7 +139,7 @@ def _check_readable(source: FactSource) -> None:
     for task in range(1, 21):
         try:
             read_babi_file(source.path, task, source.lang, source.split)  # type: ignore[arg-type]
-        except BenchInputError:
+        except BabiFileMissing:
             continue  # this qaN is not there
         load_babi(source.path, task, source.lang, source.split)  # type: ignore[arg-type]
         return

@@ -27,7 +27,6 @@ import logging
 import mmap
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from generators.atomic import temporary_dir
 from generators.errors import BenchInputError
 from generators.tokens import _backend, check_additive, encode_batch, tokenizer_fingerprint
 
@@ -257,7 +257,7 @@ def prepare_pool(
     words = WordCache(tokenizer) if small_vocabulary else None
     started = time.perf_counter()
     directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    tmp = temporary_dir(directory.parent, directory.name)  # mode as for mkdir (umask)
     try:
         n_sentences = n_tokens = n_bytes = 0
         byte_offsets = array.array("q", [0])  # compact: corpora can hold 10^8 sentences

@@ -182,10 +182,16 @@ def quality_articles(path_text: str) -> Iterator[str]:
 def _hf_texts(argument: str) -> Iterator[str]:
     name, _, column = argument.partition(":")
     column = column or "text"
+    from generators.pretrained import hub_reachable
+
+    if not hub_reachable():
+        raise BenchInputError(
+            f"cannot load HF dataset {name!r}: the Hugging Face hub is not reachable"
+        )
     try:
         import datasets
 
-        data = datasets.load_dataset(name, split="train", streaming=True)
+        data = datasets.load_dataset(name, split="train", streaming=True, trust_remote_code=False)
     except Exception as error:  # offline, unknown name, gated: all one line for the user
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BenchInputError(f"cannot load HF dataset {name!r} (offline?): {first}") from error

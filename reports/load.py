@@ -37,20 +37,32 @@ RUN_COLUMNS = ("task", "model_kind", "no_curriculum", "curriculum")
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The complete JSON objects of a JSONL file; a torn last line is ignored, bad lines are errors."""
     records: list[dict[str, Any]] = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.endswith("\n"):
-                log.warning("%s: ignoring a torn last line", path)
-                break
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BenchInputError(f"{path} line {number} is not JSON ({error.msg})") from None
-            if isinstance(record, dict):
-                records.append(record)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.endswith("\n"):
+                    log.warning("%s: ignoring a torn last line", path)
+                    break
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise BenchInputError(
+                        f"{path} line {number} is not JSON ({error.msg})"
+                    ) from None
+                if isinstance(record, dict):
+                    records.append(record)
+    except UnicodeDecodeError:
+        raise BenchInputError(f"{path} is not UTF-8 text; move it away") from None
     return records
+
+
+def _is_integer(value: Any) -> bool:
+    try:
+        return not isinstance(value, bool) and int(value) == float(value)
+    except (TypeError, ValueError):
+        return False
 
 
 def load_rows(folder: str | Path) -> pd.DataFrame:
@@ -75,7 +87,13 @@ def load_rows(folder: str | Path) -> pd.DataFrame:
         return frame
     frame["config_hash"] = frame["config_hash"].fillna("")
     frame = frame.drop_duplicates(subset=["model", "config_hash", "sample_id"], keep="first")
-    frame["length"] = frame["length"].astype("int64")
+    try:
+        frame["length"] = frame["length"].astype("int64")
+    except (TypeError, ValueError):
+        bad = next(v for v in frame["length"] if not _is_integer(v))
+        raise BenchInputError(
+            f"a result row below {folder} has length {bad!r}, not an integer"
+        ) from None
     frame["skipped"] = frame["skipped"].fillna(False).astype(bool)
     frame["correct"] = frame["correct"].fillna(False).astype(bool)
     return frame.reset_index(drop=True)

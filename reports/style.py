@@ -4,6 +4,7 @@ colour = task_colour("reasoning")         # the same colour in every figure
 ax.xaxis.set_major_formatter(length_formatter())   # 4096 -> "4k", 2**20 -> "1M"
 setup_length_axis(ax, lengths, up_to=2**21)         # a tick per power of two up to 2M
 save_figure(fig, "reports/accuracy_vs_length.png")  # atomic, 150 dpi, closes the figure
+                                                    # (never over a file rmt-bench did not write)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from generators.atomic import atomic_path  # noqa: E402
+from generators.owned import owned_path  # noqa: E402
 
 TASK_COLOURS = {
     "memorize": "#1f77b4",
@@ -172,7 +173,7 @@ def save_figure(fig: plt.Figure, path: str | Path) -> Path:
         small = image.convert("RGB").quantize(
             colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
         )
-    with atomic_path(path) as tmp:
+    with owned_path(path) as tmp:  # never over a file rmt-bench did not write
         small.save(tmp, format="PNG", optimize=True)
         tmp.chmod(0o644)  # mkstemp makes 0600; figures are for everyone to read
     return path
@@ -181,7 +182,7 @@ def save_figure(fig: plt.Figure, path: str | Path) -> Path:
 def save_table(table, path: str | Path) -> Path:
     """Write a DataFrame as CSV atomically (floats with 6 significant digits)."""
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with owned_path(path) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6g")
         tmp.chmod(0o644)
     return path

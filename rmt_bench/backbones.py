@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generators.errors import BenchInputError
-from generators.pretrained import DEFAULT_PRETRAINED, load_tokenizer, resolve_pretrained
+from generators.pretrained import (
+    DEFAULT_PRETRAINED,
+    hub_kwargs,
+    load_tokenizer,
+    offline_note,
+    resolve_pretrained,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +214,11 @@ def load_backbone(
     import torch
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
 
+    if not is_preset(name):
+        try:
+            resolve_pretrained(name)  # a missing local path says so before the tokenizer loads
+        except BenchInputError as error:
+            raise BenchInputError(f"cannot load backbone: {error}") from None
     tokenizer_name = tokenizer_name or default_tokenizer_name(name)
     if tokenizer is None:
         tokenizer = load_tokenizer(tokenizer_name)
@@ -222,17 +233,27 @@ def load_backbone(
                 model = auto_cls.from_config(config, attn_implementation=attn_implementation)
         else:
             path = resolve_pretrained(name)
-            config = AutoConfig.from_pretrained(path, **overrides)
+            offline = hub_kwargs(path)
+            config = AutoConfig.from_pretrained(
+                path, trust_remote_code=False, **offline, **overrides
+            )
             _apply_dropout(config, hidden_dropout, attention_dropout)
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)  # any newly initialised weights are seeded too
                 model = auto_cls.from_pretrained(
-                    path, config=config, attn_implementation=attn_implementation
+                    path,
+                    config=config,
+                    attn_implementation=attn_implementation,
+                    trust_remote_code=False,
+                    **offline,
                 )
     except BenchInputError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise BenchInputError(f"cannot load backbone {name!r}: {_first_line(error)}") from error
+        note = "" if is_preset(name) else offline_note(resolve_pretrained(name))
+        raise BenchInputError(
+            f"cannot load backbone {name!r}: {_first_line(error)}{note}"
+        ) from error
     if len(tokenizer) > model.get_input_embeddings().num_embeddings:
         raise BenchInputError(
             f"tokenizer {tokenizer_name!r} has {len(tokenizer)} tokens but backbone {name!r} "

@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +31,10 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise BenchInputError(f"config file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BenchInputError(f"config file {path} is not UTF-8 text") from None
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
@@ -68,10 +73,81 @@ def resolve_config(
         if key not in names:
             raise BenchInputError(f"unknown option {key!r}")
         values[key] = value
+    hints = typing.get_type_hints(cls)
+    values = {key: coerce_value(key, value, hints.get(key, Any)) for key, value in values.items()}
     try:
         return cls(**values)
     except TypeError as error:
         raise BenchInputError(f"bad configuration: {error}") from error
+
+
+_INT_LIMIT = 2**63  # every integer option fits a signed 64-bit integer (seeds, sizes, counts)
+
+
+def coerce_value(name: str, value: Any, hint: Any) -> Any:
+    """``value`` as the option's type (``"5"`` -> 5 for an int, 512 -> ``"512"`` for a
+    string); a value of the wrong type is a BenchInputError naming the option."""
+    args = typing.get_args(hint) if _is_union(hint) else (hint,)
+    if value is None:
+        if type(None) in args or Any in args:
+            return None
+        raise BenchInputError(f"option {name} needs a value")
+    if Any in args:
+        return value
+    simple = [arg for arg in args if arg in (bool, int, float, str)]
+    if any(_matches(value, arg) for arg in args):
+        if isinstance(value, int) and not isinstance(value, bool) and int in simple:
+            _check_int(name, value)
+        return value
+    if str in simple and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        for kind in (int, float):
+            if kind in simple:
+                try:
+                    converted = kind(value.strip())
+                except ValueError:
+                    continue
+                if kind is int:
+                    _check_int(name, converted)
+                elif converted != converted or converted in (float("inf"), float("-inf")):
+                    continue
+                return converted
+    names = dict.fromkeys(_type_name(arg) for arg in args if arg is not type(None))
+    wanted = " or ".join(names)
+    raise BenchInputError(f"option {name} must be {wanted}, got {value!r}")
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    origin = typing.get_origin(hint) or hint
+    if origin in (tuple, list):  # "1,2,3" is parsed by the config itself
+        return isinstance(value, (tuple, list, str))
+    return isinstance(origin, type) and isinstance(value, origin)
+
+
+def _check_int(name: str, value: int) -> None:
+    if not -_INT_LIMIT <= value < _INT_LIMIT:
+        raise BenchInputError(f"option {name} is out of range: {value}")
+
+
+def _type_name(hint: Any) -> str:
+    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    if hint in names:
+        return names[hint]
+    origin = typing.get_origin(hint) or hint
+    return "a list" if origin in (tuple, list) else getattr(origin, "__name__", str(origin))
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

@@ -140,8 +140,12 @@ def test_stale_temporaries_are_removed_and_missing_shards_rewritten(tmp_path: Pa
     before = _digests(out)
     shard = sorted(out.rglob("shard-*"))[1]
     shard.unlink()
-    (shard.parent / f".{shard.name}.x1y2.tmp").write_bytes(b"half a shard")
+    (shard.parent / f".rmt-bench-{shard.name}.x1y2.tmp").write_bytes(b"half a shard")
+    users = shard.parent / f".{shard.name}.x1y2.tmp"  # looks like a temporary, is not ours
+    users.write_bytes(b"user data")
     build_dataset("memorize", out=out, **kwargs)
+    assert users.read_bytes() == b"user data"
+    users.unlink()
     assert _digests(out) == before
 
 

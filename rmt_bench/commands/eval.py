@@ -56,13 +56,19 @@ MODEL_HELP = (
 @click.option("--max-new-tokens", type=int, help="hf: models: answer budget (default 8).")
 @click.option("--no-progress", is_flag=True, default=None, help="No progress bars.")
 @click.option("--config", "config_file", type=click.Path(), help="YAML/JSON file of these options.")
-def command(config_file: str | None, no_progress: bool | None, **flags: object) -> None:
+@click.option(
+    "--overwrite", is_flag=True, help="Replace a summary.csv in --out that rmt-bench did not write."
+)
+def command(
+    config_file: str | None, no_progress: bool | None, overwrite: bool, **flags: object
+) -> None:
     """Evaluate a model on a task at many lengths (resumable, one JSONL row per sample)."""
     import os
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from transformers.utils import logging as hf_logging
 
+    from generators.owned import allow_overwrite
     from rmt_bench.config import resolve_config
     from rmt_bench.evaluate import EvalConfig, evaluate
     from rmt_bench.evaluate.listing import format_summary
@@ -72,7 +78,8 @@ def command(config_file: str | None, no_progress: bool | None, **flags: object) 
     if no_progress:
         overrides["progress"] = False
     config = resolve_config(EvalConfig, config_file, overrides)
-    table = evaluate(config)
+    with allow_overwrite(overwrite):
+        table = evaluate(config)
     if table:
         click.echo(format_summary(table))
 

@@ -81,6 +81,11 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
 )
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @click.option("--dry-run", is_flag=True, help="List the steps (and which are complete) and stop.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace figures/CSVs in the report folder not written by rmt-bench.",
+)
 def command(
     preset: str,
     work: str,
@@ -95,10 +100,13 @@ def command(
     sets: tuple[str, ...],
     no_progress: bool,
     dry_run: bool,
+    overwrite: bool,
 ) -> None:
     """Train each task, evaluate at growing lengths within a budget, draw the report."""
     from rmt_bench.pipeline import PRESETS, Pipeline, PipelineConfig, run_pipeline
 
+    if not work.strip() or (report_out is not None and not report_out.strip()):
+        raise BenchInputError("--work and --report-out must not be empty")
     segments = None
     if max_segments is not None:
         segments = tuple(s for s in PRESETS[preset]["segments"] if s <= max_segments)
@@ -119,6 +127,8 @@ def command(
         progress=not no_progress,
     )
 
+    # resolves every training option now: a bad --set fails here, before any work
+    Pipeline(config).segment_size()
     if dry_run:
         pipeline = Pipeline(config)
         steps = pipeline.steps()
@@ -134,6 +144,9 @@ def command(
         done = sum(1 for s in summary.steps if s.status != "pending")
         click.echo(f"[{done}/{len(summary.steps)}] {step.status:<11} {step.name}", err=True)
 
-    summary = run_pipeline(config, on_step=show)
+    from generators.owned import allow_overwrite
+
+    with allow_overwrite(overwrite):
+        summary = run_pipeline(config, on_step=show)
     click.echo(summary.text())
     click.echo(f"figures and CSVs: {report_out or f'{work}/reports'}; results: {work}/results")

@@ -18,26 +18,26 @@ from pathlib import Path
 import click
 
 from generators.errors import BenchInputError
+from generators.lengths import parse_length  # the one length parser (re-exported)
+
+__all__ = ["command", "parse_length"]
 
 DEFAULT_LENGTHS = "512,1k,4k,32k,128k,512k,1M,2M"
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
-def parse_length(text: str) -> int:
-    """``"4k"`` -> 4096, ``"2M"`` -> 2097152, ``"1000"`` -> 1000 (powers of two, as everywhere)."""
-    raw = text.strip()
-    number, unit = (raw[:-1], raw[-1].lower()) if raw[-1:].isalpha() else (raw, "")
+def _read_hf_config(item: str) -> tuple[dict, Path]:
+    """The mapping in a config.json (or a folder holding one); one line for any bad file."""
+    path = Path(item)
+    path = path / "config.json" if path.is_dir() else path
     try:
-        if unit not in _UNITS:
-            raise ValueError
-        value = float(number) * _UNITS[unit]
-    except ValueError:
-        raise BenchInputError(
-            f"bad length {text!r}: use an integer or a label like 4k, 1M, 2M"
-        ) from None
-    if value <= 0 or value != int(value):
-        raise BenchInputError(f"bad length {text!r}: must be a positive whole number of tokens")
-    return int(value)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise BenchInputError(f"{path} is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise BenchInputError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise BenchInputError(f"{path} must hold a JSON object (a model config)")
+    return data, path
 
 
 def _format_bytes(value: float) -> str:
@@ -150,13 +150,14 @@ def command(
 
     shapes = [opt_shape(size) for size in models.split(",") if size.strip()]
     for item in hf_configs:
-        path = Path(item)
-        path = path / "config.json" if path.is_dir() else path
+        data, path = _read_hf_config(item)
+        name = path.parent.name or path.stem
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise BenchInputError(f"{path} is not valid JSON: {error}") from None
-        shapes.append(TransformerShape.from_hf_config(data, name=path.parent.name or path.stem))
+            shapes.append(TransformerShape.from_hf_config(data, name=name))
+        except (TypeError, ValueError) as error:
+            if isinstance(error, BenchInputError):
+                raise
+            raise BenchInputError(f"{path}: sizes must be whole numbers ({error})") from None
     if not shapes:
         raise BenchInputError("no models: give --models and/or --hf-config")
     length_values = [parse_length(text) for text in lengths.split(",") if text.strip()]

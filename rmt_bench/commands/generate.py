@@ -121,24 +121,27 @@ def command(
 
     if out is None:
         out = os.path.join("data", f"{task.replace(':', '-')}-{'-'.join(items)}")
-    path = build_dataset(
-        task,
-        lengths=items,
-        num_samples=num_samples,
-        seed=seed,
-        out=out,
-        fmt=fmt,
-        num_proc=num_proc,
-        tokenizer=tokenizer,
-        facts=facts,
-        noise=noise,
-        depth=depth,
-        shard_size=shard_size,
-        with_ids=with_ids,
-        progress=not no_progress,
-        columns=columns,
-        on_resume=on_resume,
-    )
+    from generators.locks import writer_lock
+
+    with writer_lock(out):  # one generation per folder at a time
+        path = build_dataset(
+            task,
+            lengths=items,
+            num_samples=num_samples,
+            seed=seed,
+            out=out,
+            fmt=fmt,
+            num_proc=num_proc,
+            tokenizer=tokenizer,
+            facts=facts,
+            noise=noise,
+            depth=depth,
+            shard_size=shard_size,
+            with_ids=with_ids,
+            progress=not no_progress,
+            columns=columns,
+            on_resume=on_resume,
+        )
     from generators.lengths import parse_length
 
     total = num_samples * len({parse_length(item) for item in items})

@@ -29,10 +29,21 @@ import click
     type=click.Path(exists=True, file_okay=False),
     help="Folder searched for train_log.jsonl files (default: RESULTS).",
 )
-def command(results: str, out: str, runs: str | None) -> None:
+@click.option(
+    "--overwrite", is_flag=True, help="Replace files in --out that rmt-bench did not write."
+)
+def command(results: str, out: str, runs: str | None, overwrite: bool) -> None:
     """Draw every figure the results support; say which ones are missing and why."""
+    from generators.errors import BenchInputError
+    from generators.owned import allow_overwrite
     from reports.paper import build_report
 
-    report = build_report(results, out, runs=runs)
+    if not out.strip():
+        raise BenchInputError("--out is empty: give a folder for the figures")
+    from reports.load import load_rows
+
+    load_rows(results)  # a bad results file fails here, before --out is created
+    with allow_overwrite(overwrite):
+        report = build_report(results, out, runs=runs)
     for line in report.lines():
         click.echo(line)

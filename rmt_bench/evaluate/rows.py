@@ -67,28 +67,61 @@ CONFIG_SUFFIX = ".config.json"
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """All complete rows of a JSONL file (a torn last line without newline is ignored)."""
+    """All complete rows of a JSONL file, each sample id once (the first row wins).
+
+    A torn last line without newline is ignored. This is the one place where
+    duplicates are dropped, so ``summary.csv``, ``rmt-bench ls`` and ``report``
+    count the same ``n``.
+    """
     if not path.exists():
         return []
     rows: list[dict[str, Any]] = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.endswith("\n"):
-                log.warning("%s: ignoring a torn last line (an interrupted write)", path)
-                break
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BenchInputError(
-                    f"results file {path} line {number} is not valid JSON ({error.msg}); "
-                    "fix or move the file"
-                ) from None
-            if not isinstance(row, dict) or "sample_id" not in row:
-                raise BenchInputError(f"results file {path} line {number} is not a result row")
-            rows.append(row)
+    seen: set[str] = set()
+    duplicates = 0
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.endswith("\n"):
+                    log.warning("%s: ignoring a torn last line (an interrupted write)", path)
+                    break
+                if not line.strip():
+                    continue
+                row = _parse_row(path, number, line)
+                if row["sample_id"] in seen:
+                    duplicates += 1
+                    continue
+                seen.add(row["sample_id"])
+                rows.append(row)
+    except UnicodeDecodeError:
+        raise BenchInputError(f"results file {path} is not UTF-8 text; move it away") from None
+    if duplicates:
+        log.warning("%s: ignoring %d repeated sample ids", path, duplicates)
     return rows
+
+
+def _parse_row(path: Path, number: int, line: str) -> dict[str, Any]:
+    """One result row; anything else is a BenchInputError naming the file and line."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise BenchInputError(
+            f"results file {path} line {number} is not valid JSON ({error.msg}); "
+            "fix or move the file"
+        ) from None
+    if not isinstance(row, dict) or not isinstance(row.get("sample_id"), str):
+        raise BenchInputError(f"results file {path} line {number} is not a result row")
+    length = row.get("length")
+    if length is not None and not _is_integer(length):
+        raise BenchInputError(
+            f"results file {path} line {number}: length {length!r} is not an integer"
+        )
+    return row
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
 
 
 def _drop_torn_tail(path: Path) -> None:

@@ -20,6 +20,7 @@ import datetime
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 def check_out_dir(out: str | os.PathLike[str]) -> Path:
     """Refuse an output folder that could not be created or written; create nothing yet."""
+    if not str(out).strip():
+        raise BenchInputError("--out is empty: give a results folder")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise BenchInputError(f"--out {path} exists and is not a directory")
@@ -46,6 +49,19 @@ def check_out_dir(out: str | os.PathLike[str]) -> Path:
     return path
 
 
+def check_existing_results(out: Path) -> None:
+    """Before the model loads: every rows file in ``out`` must be readable, and the
+    summary rmt-bench rewrites at the end must be its own (or ``--overwrite``)."""
+    from rmt_bench.evaluate.rows import read_rows, result_files
+    from rmt_bench.evaluate.summary import check_summary
+
+    if not out.is_dir():
+        return
+    check_summary(out)
+    for path in result_files(out):
+        read_rows(path)
+
+
 def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
     """Create the output folder once ``check_out_dir`` has passed and the model is loaded."""
     path = Path(out)
@@ -54,6 +70,29 @@ def prepare_out_dir(out: str | os.PathLike[str]) -> Path:
     except OSError as error:
         raise BenchInputError(f"cannot create --out {path}: {error.strerror or error}") from None
     return path
+
+
+def check_device(requested: str) -> None:
+    """A ``--device`` that torch knows and this machine has (``auto`` always passes)."""
+    if requested == "auto":
+        return
+    import torch
+
+    try:
+        device = torch.device(requested)
+    except (RuntimeError, ValueError, TypeError):
+        raise BenchInputError(
+            f"--device {requested!r} is not a device: use auto, cpu, cuda or cuda:N"
+        ) from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise BenchInputError(f"--device {requested}: no CUDA GPU here; use --device cpu")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise BenchInputError(
+                f"--device {requested}: only {torch.cuda.device_count()} CUDA device(s)"
+            )
+    elif device.type not in ("cpu", "mps"):
+        raise BenchInputError(f"--device {requested!r}: use auto, cpu, cuda or cuda:N")
 
 
 def resolve_device(requested: str, shard: Shard) -> str:
@@ -94,6 +133,9 @@ def _check_labels(model: Any, task: str, labels: Sequence[str]) -> None:
         raise BenchInputError(
             f"the model answers {list(model.labels)} but task {task!r} has labels {list(labels)}"
         )
+    trained = (getattr(model, "extra", None) or {}).get("task")
+    if trained and trained != task:  # same labels, other task: allowed, but say so
+        log.warning("the model was trained on task %r, not %r", trained, task)
 
 
 def _task_labels_or_none(config: EvalConfig) -> tuple[str, ...] | None:
@@ -174,20 +216,49 @@ def evaluate(
     shard: Shard | None = None,
 ) -> list[dict[str, Any]]:
     """Evaluate ``config.model`` on ``config.task`` at every length; return its summary."""
+    from generators.budget import check_sample_count
+    from generators.dataset import METADATA
+    from generators.locks import writer_lock
     from generators.tasks import get_task
+    from rmt_bench.registry import model_name
+
+    config.validate()
+    config = dataclasses.replace(config, task=get_task(config.task).name)
+    lengths = config.length_values()
+    check_sample_count(num_samples=config.num_samples, n_lengths=len(lengths))
+    labels = _task_labels_or_none(config)
+    out = check_out_dir(config.out)  # before the (slow) model load
+    check_device(config.device)
+    check_existing_results(out)
+    if config.data is not None and (Path(config.data) / METADATA).is_file():
+        from generators.dataset import read_metadata  # a generated folder: checked before load
+
+        read_metadata(config.data)
+    shard = shard or current_shard()
+    name = config.name or model_name(config.model)
+    # one writer per results file: a second run on the same file fails at once
+    guard = writer_lock(out / f"{name}.{config.task}.jsonl") if shard.is_main else nullcontext()
+    with guard:
+        return _run(config, model=model, shard=shard, name=name, lengths=lengths, labels=labels)
+
+
+def _run(
+    config: EvalConfig,
+    *,
+    model: Any,
+    shard: Shard,
+    name: str,
+    lengths: list[int],
+    labels: Sequence[str] | None,
+) -> list[dict[str, Any]]:
+    """``evaluate`` once the cheap checks passed and the results file is locked."""
     from rmt_bench.config import config_hash as hash_of
     from rmt_bench.config import config_to_dict
     from rmt_bench.evaluate.progress import LengthProgress
     from rmt_bench.evaluate.summary import write_summary
     from rmt_bench.profiling import MemoryWatch
-    from rmt_bench.registry import ModelOptions, load_answer_model, model_name
+    from rmt_bench.registry import ModelOptions, load_answer_model
 
-    config.validate()
-    config = dataclasses.replace(config, task=get_task(config.task).name)
-    lengths = config.length_values()
-    labels = _task_labels_or_none(config)
-    check_out_dir(config.out)  # before the (slow) model load
-    shard = shard or current_shard()
     device = resolve_device(config.device, shard)
     if config.threads is not None:
         import torch
@@ -213,7 +284,6 @@ def evaluate(
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
     digest = hash_of(identity)
     out = prepare_out_dir(config.out)
-    name = config.name or model_name(config.model)
     rows = RowsFile(out, f"{name}.{config.task}")
     resolved = {"identity": identity, "run": config_to_dict(config), "model_name": name}
     rows.check_config(digest, resolved, write=shard.is_main)

@@ -21,10 +21,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from generators.atomic import atomic_write_text
+from generators.owned import allow_overwrite, check_owned, is_owned, owned_path
 from reports.stats import wilson_interval  # one implementation, shared with the figures
 from rmt_bench.evaluate.rows import read_rows, result_files
 
+SUMMARY_NAME = "summary.csv"
 SUMMARY_FIELDS = (
     "model",
     "kind",
@@ -91,11 +92,37 @@ def summary_csv_text(table: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def _derived_by_an_older_version(path: Path) -> bool:
+    """A summary.csv from before the ownership manifest: our exact header, and every
+    (model, task) it lists has its rows file beside it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not lines or lines[0] != ",".join(SUMMARY_FIELDS):
+        return False
+    records = list(csv.DictReader(lines))
+    return all((path.parent / f"{r['model']}.{r['task']}.jsonl").is_file() for r in records)
+
+
+def check_summary(out_dir: str | os.PathLike[str]) -> None:
+    """BenchInputError if ``out_dir/summary.csv`` exists and is not rmt-bench's to replace."""
+    path = Path(out_dir) / SUMMARY_NAME
+    if path.is_file() and not is_owned(path) and _derived_by_an_older_version(path):
+        return
+    check_owned(path)
+
+
 def write_summary(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Rewrite ``out_dir/summary.csv`` from every rows file in ``out_dir``; return the table."""
+    """Rewrite ``out_dir/summary.csv`` from every rows file in ``out_dir``; return the table.
+
+    A summary.csv that rmt-bench did not write is never replaced (``--overwrite`` aside).
+    """
     rows: list[dict[str, Any]] = []
     for path in result_files(out_dir):
         rows.extend(read_rows(path))
     table = summarize(rows)
-    atomic_write_text(Path(out_dir) / "summary.csv", summary_csv_text(table))
+    check_summary(out_dir)
+    with allow_overwrite(), owned_path(Path(out_dir) / SUMMARY_NAME) as tmp:  # checked above
+        tmp.write_text(summary_csv_text(table), encoding="utf-8")
     return table

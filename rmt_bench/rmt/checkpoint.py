@@ -127,7 +127,9 @@ def load_rmt(directory: Path, model_class: type[RMT] | None = None) -> RMT:
     try:
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(str(directory / TOKENIZER_DIR))
+        tokenizer = AutoTokenizer.from_pretrained(
+            str(directory / TOKENIZER_DIR), trust_remote_code=False
+        )
         backbone = load_backbone(
             str(directory / BACKBONE_DIR),
             causal_lm=config.head == "generate",
@@ -157,7 +159,11 @@ def load_rmt(directory: Path, model_class: type[RMT] | None = None) -> RMT:
 def _load_own_weights(model: RMT, path: Path) -> None:
     from safetensors.torch import load_file
 
-    saved = load_file(str(path))
+    try:
+        saved = load_file(str(path))
+    except Exception as error:  # safetensors raises its own SafetensorError on bad headers
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BenchInputError(f"corrupt weights file {path}: {first}") from None
     expected = own_state_dict(model)
     missing = sorted(set(expected) - set(saved))
     unexpected = sorted(set(saved) - set(expected))

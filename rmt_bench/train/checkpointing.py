@@ -24,6 +24,7 @@ safetensors, everything else to JSON.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -31,7 +32,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from generators.atomic import atomic_path, atomic_write_text
+from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_path, atomic_write_text
 from generators.errors import BenchInputError
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train.state_io import load_tree, save_tree
@@ -41,6 +42,7 @@ TRAIN_CONFIG = "train_config.json"
 TRAIN_LOG = "train_log.jsonl"
 STATE = "state.json"
 WEIGHTS = "model.safetensors"
+TENSORBOARD = "tensorboard"
 
 
 def replace_dir(tmp: Path, target: Path) -> None:
@@ -63,9 +65,14 @@ def existing_dir(target: Path) -> Path | None:
     return old if old.is_dir() else None
 
 
+def tmp_dir_name(target: Path) -> Path:
+    """The temporary folder beside ``target`` (a name only rmt-bench uses)."""
+    return target.with_name(f"{TEMP_PREFIX}{target.name}{TEMP_SUFFIX}")
+
+
 def fresh_tmp_dir(target: Path) -> Path:
     """An empty temporary folder beside ``target``."""
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = tmp_dir_name(target)
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
@@ -162,12 +169,57 @@ def publish_final(best: Path, out: Path) -> None:
                 shutil.copyfile(entry, tmp)
 
 
+def never_started(out: Path) -> bool:
+    """True if ``out`` holds only the config of a run that stopped before its first step."""
+    if not (out / TRAIN_CONFIG).is_file():
+        return False
+    log_path = out / TRAIN_LOG
+    if log_path.is_file() and log_path.stat().st_size > 0:
+        return False
+    own = {TRAIN_CONFIG, TRAIN_LOG, TENSORBOARD}
+    return all(entry.name in own or entry.name.startswith(TEMP_PREFIX) for entry in out.iterdir())
+
+
+def remove_failed_start(out: Path, created: bool) -> None:
+    """Undo a start that failed before its first step: the corrected command then just runs.
+
+    Only what rmt-bench wrote is removed (``never_started`` checks that nothing else is
+    there); the folder itself goes too if this run created it.
+    """
+    if not never_started(out):
+        return
+    for entry in out.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    if created:
+        with contextlib.suppress(OSError):
+            out.rmdir()
+
+
 def check_out(out: Path, cfg: Any, resume: bool) -> None:
-    """Check ``--out`` against ``--resume`` (read-only: every process runs it first)."""
+    """Check ``--out`` against ``--resume`` (read-only: every process runs it first).
+
+    A new run needs a new or empty folder (rmt-bench's own temporaries aside), or
+    one left by a run that failed before its first step: files rmt-bench did not
+    write are never replaced or deleted.
+    """
+    if out.exists() and not out.is_dir():
+        raise BenchInputError(f"--out {out} exists and is not a folder")
     saved = out / TRAIN_CONFIG
     has_run = saved.is_file()
     if resume and not has_run:
         raise BenchInputError(f"--resume: {out} holds no training run ({TRAIN_CONFIG})")
+    if not has_run and out.is_dir():
+        foreign = sorted(e.name for e in out.iterdir() if not e.name.startswith(TEMP_PREFIX))
+        if foreign:
+            raise BenchInputError(
+                f"--out {out} holds {foreign[0]!r}, which rmt-bench did not write; "
+                "choose an empty or new folder"
+            )
+    if has_run and not resume and never_started(out):
+        return  # a failed start of ours: the corrected command may start afresh
     if has_run and not resume:
         raise BenchInputError(
             f"{out} already holds a training run; pass --resume to continue it or choose "

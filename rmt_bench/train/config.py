@@ -125,6 +125,8 @@ class TrainConfig:
         """Raise ``BenchInputError`` naming the first bad option; return self."""
         if not self.task:
             raise BenchInputError("--task is required (e.g. --task detect_memorize)")
+        if not 0 <= self.seed < 2**63:
+            raise BenchInputError(f"--seed must be in [0, 2**63), got {self.seed}")
         _choice("--grad-clip-mode", self.grad_clip_mode, CLIP_MODES)
         _choice("--segment-mix", self.segment_mix, SEGMENT_MIXES)
         if self.data is not None and self.segment_mix != "exact":

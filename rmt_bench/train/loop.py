@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from generators.locks import is_main_process, writer_lock
 from rmt_bench.backbones import unfused_cpu_attention_reason
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train import checkpointing as ckpt
@@ -150,6 +151,8 @@ class Trainer:
     ) -> None:
         import torch
 
+        if not str(out).strip():
+            raise BenchInputError("--out is empty: give an output folder")
         cfg.validate()
         quiet_transformers()
         self.cfg = cfg
@@ -168,6 +171,10 @@ class Trainer:
             )
         self.micro_batch = cfg.batch_size // (self.world * cfg.grad_accum)
         ckpt.check_out(self.out, cfg, resume)
+        if cfg.data is not None and source is None:  # cheap checks of --data before the load
+            from generators.dataset import read_metadata, shard_files
+
+            shard_files(cfg.data, read_metadata(cfg.data))
 
         _seed_everything(cfg.seed)
         self.kind = model_kind(cfg.model_kind)
@@ -196,6 +203,11 @@ class Trainer:
                 self.state.global_step,
                 self.state.stage + 1,
             )
+        # Everything is checked and loaded: only now is anything written to --out.
+        acc.wait_for_everyone()  # every process checked before the main one writes
+        if acc.is_main_process and not resume:
+            ckpt.write_train_config(self.out, cfg)
+        acc.wait_for_everyone()
         self.model = acc.prepare(model)
         self.log = TrainLog(
             self.out / ckpt.TRAIN_LOG,
@@ -321,7 +333,7 @@ class Trainer:
 
         acc = self.accelerator
         target = self.out / ckpt.LAST
-        tmp = target.with_name(f".{target.name}.tmp")
+        tmp = ckpt.tmp_dir_name(target)
         if acc.is_main_process:
             tmp = ckpt.fresh_tmp_dir(target)
         acc.wait_for_everyone()
@@ -574,13 +586,25 @@ def train(
     ``source`` replaces the samples of ``cfg`` (any ``SampleSource``; it may carry
     ``labels``); ``on_step`` is called after every optimizer step (tests, monitoring).
     """
-    trainer = Trainer(
-        cfg,
-        out,
-        resume=resume,
-        tensorboard=tensorboard,
-        progress=progress,
-        on_step=on_step,
-        source=source,
-    )
-    return trainer.run()
+    if not str(out).strip():
+        raise BenchInputError("--out is empty: give an output folder")
+    # one training per folder: a second one fails at once (rank 0 of a launch holds it)
+    main = is_main_process()
+    guard = writer_lock(out) if main else contextlib.nullcontext()
+    with guard:
+        created = not Path(out).exists()
+        try:
+            trainer = Trainer(
+                cfg,
+                out,
+                resume=resume,
+                tensorboard=tensorboard,
+                progress=progress,
+                on_step=on_step,
+                source=source,
+            )
+            return trainer.run()
+        except BaseException:
+            if main and not resume and Path(out).is_dir():
+                ckpt.remove_failed_start(Path(out), created)  # a failed start leaves nothing
+            raise
