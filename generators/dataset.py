@@ -410,16 +410,22 @@ def load_samples(out: str | os.PathLike[str]) -> Any:
 
     out = Path(out)
     meta = read_metadata(out)
-    config = read_config(meta)
-    files = [str(path) for path in shard_files(out, meta)]
+    files = [str(path) for path in shard_files(out, meta)]  # confined before anything is read
+    fmt = meta["config"]["format"]
     try:
-        if config.format == "arrow" and (out / "dataset_dict.json").is_file():
+        config: GenerateConfig | None = read_config(meta)
+    except (KeyError, TypeError, ValueError):  # a metadata file without the full config
+        config = None
+    try:
+        if fmt == "arrow" and config is not None and (out / "dataset_dict.json").is_file():
             return datasets.load_from_disk(str(out))[split_name(config.task)]
-        if config.format == "arrow" and (out / "dataset" / "state.json").is_file():
+        if fmt == "arrow" and (out / "dataset" / "state.json").is_file():
             return datasets.load_from_disk(str(out / "dataset"))  # older rmt-bench: a copy
-        builder = {"jsonl": "json"}.get(config.format, config.format)
-        features = dataset_features(config)
-        return datasets.load_dataset(builder, data_files=files, split="train", features=features)
+        builder = {"jsonl": "json"}.get(fmt, fmt)
+        features = None if config is None else dataset_features(config)
+        return datasets.load_dataset(
+            builder, data_files=files, split="train", features=features, trust_remote_code=False
+        )
     except BenchInputError:
         raise
     except Exception as error:  # a torn or foreign shard: datasets raises many types

@@ -19,7 +19,7 @@ def test_train_help_shows_defaults_and_presets() -> None:
     assert "--curriculum TEXT Segments per stage, e.g. 1,2,3,4. [default: 1,2,3,4,5,6,7]" in text
     assert "cpu-tiny: backbone=small-bert, segment_size=64" in text
     assert "paper: backbone=bert-base-cased" in text and "reasoning: steps_per_stage=20000" in text
-    assert "--model-kind [rmt|full-attention" in text
+    assert "--model-kind [rmt|armt|full-attention" in text
     assert "unless a --preset or --config sets them" in text
 
 

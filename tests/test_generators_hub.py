@@ -111,7 +111,7 @@ def test_a_readme_we_did_not_write_is_never_overwritten(tmp_path: Path) -> None:
     out = tmp_path / "mine"
     out.mkdir()
     (out / "README.md").write_text("my notes\n")
-    with pytest.raises(BenchInputError, match="not written by rmt-bench"):
+    with pytest.raises(BenchInputError, match="rmt-bench did not write"):
         _build(out)
     assert (out / "README.md").read_text() == "my notes\n"
     assert not (out / "data").exists()

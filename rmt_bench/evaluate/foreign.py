@@ -72,11 +72,13 @@ def _read_quietly(path: Path, split: str) -> Any:
                 raise BenchInputError(
                     f"--data {path}: unknown file type {suffix!r} (.parquet, .jsonl, .json, .arrow)"
                 )
-            return datasets.load_dataset(builder, data_files=[str(path)], split="train")
+            return datasets.load_dataset(
+                builder, data_files=[str(path)], split="train", trust_remote_code=False
+            )
         if (path / "dataset_dict.json").is_file() or (path / "state.json").is_file():
             loaded = datasets.load_from_disk(str(path))
         else:
-            loaded = datasets.load_dataset(str(path))
+            loaded = datasets.load_dataset(str(path), trust_remote_code=False)
     except BenchInputError:
         raise
     except Exception as error:  # datasets raises many types for unreadable data
