@@ -300,3 +300,14 @@ def test_init_from_starts_stage_one_from_a_checkpoint(tmp_path: Path, reference:
     with pytest.raises(BenchInputError, match="do not fit this model") as info:
         _run(_cfg(init_from=str(other)), tmp_path / "c")
     assert "\n" not in str(info.value)
+
+
+def test_a_run_logs_what_it_is_about_to_train(tmp_path: Path, caplog) -> None:
+    caplog.set_level("INFO", logger="rmt_bench.train.summary")
+    _run(_cfg(curriculum=(1, 2), steps_per_stage=3, val_every=3), tmp_path / "run")
+    text = "\n".join(r.getMessage() for r in caplog.records if "stage(s)" in r.getMessage())
+    parameters = sum(p.numel() for p in Toy(("a", "b", "c")).parameters())
+    assert "training toy on toy into 2 stage(s)" in text
+    assert f"{parameters:,} parameters" in text and "segments per stage: 1, 2" in text
+    # at most 3 steps x batch 4 x (1 + 2) segments: tokens are an upper bound
+    assert "at most 6 steps" in text and "lr 0.03, batch 4" in text

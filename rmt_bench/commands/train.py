@@ -126,10 +126,14 @@ def command(
     **flags: Any,
 ) -> None:
     """Train with curriculum stages, validation and resumable checkpoints."""
+    import logging
+
     from rmt_bench.train.checkpointing import TRAIN_CONFIG, read_json
     from rmt_bench.train.config import resolve_train_config
     from rmt_bench.train.loop import train
 
+    # the start-up summary (backbone, parameters, stages, lr, batch, tokens) shows without -v
+    logging.getLogger("rmt_bench.train.summary").setLevel(logging.INFO)
     overrides = {key: value for key, value in flags.items() if value is not None}
     saved = Path(out) / TRAIN_CONFIG
     if resume and not saved.is_file():

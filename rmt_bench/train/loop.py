@@ -516,6 +516,10 @@ class Trainer:
 
     def run(self) -> TrainResult:
         """Train every remaining stage, publish the final checkpoint, return the summary."""
+        if self.accelerator.is_main_process and not is_finished(self.state, self.stages):
+            from rmt_bench.train.summary import log_run_summary
+
+            log_run_summary(self.cfg, self.unwrapped, self.stages)
         with StopFlag() as stop:
             while not is_finished(self.state, self.stages):
                 stage = self.stages[self.state.stage]

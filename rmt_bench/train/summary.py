@@ -1,0 +1,46 @@
+"""The one-paragraph summary a training run logs before its first step.
+
+    text = run_summary(cfg, model, stages)   # backbone, parameters, stages, lr, batch, tokens
+    log_run_summary(cfg, model, stages)      # the same, at INFO on this module's logger
+
+``rmt-bench train`` sets this module's logger to INFO, so the summary is printed
+without ``-v``.
+
+Stages can end early (``advance_at``, ``patience``), so steps and tokens are upper bounds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from rmt_bench.train.config import TrainConfig
+from rmt_bench.train.curriculum import Stage
+
+log = logging.getLogger(__name__)
+
+
+def run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> str:
+    """A human-readable summary of what ``cfg`` is about to train (one line per topic)."""
+    parameters = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    steps = sum(stage.max_steps for stage in stages)
+    tokens = sum(stage.max_steps * cfg.batch_size * stage.length for stage in stages)
+    segments = ", ".join(str(stage.segments) for stage in stages)
+    return "\n".join(
+        [
+            f"training {cfg.model_kind} on {cfg.task} into {len(stages)} stage(s)",
+            f"  backbone {cfg.backbone}: {parameters:,} parameters ({trainable:,} trainable), "
+            f"segment {cfg.segment_size} tokens, memory {cfg.memory_tokens}",
+            f"  segments per stage: {segments} (samples: {cfg.segment_mix})",
+            f"  lr {cfg.lr:g}, batch {cfg.batch_size}, at most {steps:,} steps "
+            f"and {tokens:,} task tokens",
+            f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}",
+        ]
+    )
+
+
+def log_run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> None:
+    """Log :func:`run_summary` at INFO."""
+    log.info("%s", run_summary(cfg, model, stages))
