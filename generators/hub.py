@@ -21,6 +21,42 @@ log = logging.getLogger(__name__)
 IGNORE = [".*.tmp", ".*.tmp-dir/**", ".rmt-bench-*"]
 
 
+def upload_folder(
+    folder: str | os.PathLike[str],
+    repo_id: str,
+    *,
+    repo_type: str,
+    private: bool,
+    token: str | None,
+    ignore: list[str],
+    message: str,
+) -> str:
+    """Create (or reuse) hub repo ``repo_id`` of ``repo_type`` and upload ``folder``; its URL.
+
+    The one network boundary of rmt-bench's hub uploads (datasets and checkpoints):
+    a bad repo id or any HTTP, auth or connection error is one BenchInputError.
+    """
+    if repo_id.count("/") > 1 or not repo_id.strip("/"):
+        raise BenchInputError(f"bad hub repo {repo_id!r}: give NAME or OWNER/NAME")
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    try:
+        url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True)
+        api.upload_folder(
+            folder_path=str(folder),
+            repo_id=repo_id,
+            repo_type=repo_type,
+            ignore_patterns=ignore,
+            commit_message=message,
+        )
+    except Exception as error:  # the network boundary: HTTP, auth and connection errors
+        raise BenchInputError(
+            f"push to the hub repo {repo_id!r} failed: {type(error).__name__}: {error}"
+        ) from error
+    return str(url)
+
+
 def push_dataset(
     out: str | os.PathLike[str], repo_id: str, *, private: bool = False, token: str | None = None
 ) -> str:
@@ -33,24 +69,14 @@ def push_dataset(
         raise BenchInputError(f"{out} is not a generated dataset (no {METADATA}); nothing pushed")
     if not json.loads(meta_path.read_text(encoding="utf-8")).get("complete"):
         raise BenchInputError(f"{out} is incomplete: rerun its generate command before pushing")
-    if repo_id.count("/") > 1 or not repo_id.strip("/"):
-        raise BenchInputError(f"bad hub repo {repo_id!r}: give NAME or OWNER/NAME")
-
-    from huggingface_hub import HfApi
-
-    api = HfApi(token=token)
-    try:
-        url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        api.upload_folder(
-            folder_path=str(out),
-            repo_id=repo_id,
-            repo_type="dataset",
-            ignore_patterns=IGNORE,
-            commit_message="rmt-bench generate",
-        )
-    except Exception as error:  # the network boundary: HTTP, auth and connection errors
-        raise BenchInputError(
-            f"push to the hub repo {repo_id!r} failed: {type(error).__name__}: {error}"
-        ) from error
+    url = upload_folder(
+        out,
+        repo_id,
+        repo_type="dataset",
+        private=private,
+        token=token,
+        ignore=IGNORE,
+        message="rmt-bench generate",
+    )
     log.info("pushed %s to %s", out, url)
     return str(url)

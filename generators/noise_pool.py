@@ -66,12 +66,14 @@ class NoisePool:
     lengths: np.ndarray = field(init=False)  # int64 [n] tokens per sentence
     _order: np.ndarray = field(init=False)  # sentence indices sorted by length
     _bucket: np.ndarray = field(init=False)  # _order[_bucket[l]:_bucket[l+1]] have length l
+    _counts: np.ndarray = field(init=False)  # _counts[l]: sentences of exactly l tokens
 
     def __post_init__(self) -> None:
         self.lengths = np.diff(self.tok_offsets)
         self._order = np.argsort(self.lengths, kind="stable")
         top = int(self.lengths.max()) + 2 if len(self.lengths) else 2
         self._bucket = np.searchsorted(self.lengths[self._order], np.arange(top), side="left")
+        self._counts = np.diff(self._bucket)
 
     @property
     def n(self) -> int:
@@ -138,9 +140,9 @@ class NoisePool:
         return int(self.lengths[j % self.n])
 
     def count_of_length(self, length: int) -> int:
-        if length <= 0 or length + 1 >= len(self._bucket):
+        if length <= 0 or length >= len(self._counts):
             return 0
-        return int(self._bucket[length + 1] - self._bucket[length])
+        return int(self._counts[length])
 
     def pick_of_length(
         self,
@@ -190,7 +192,7 @@ class NoisePool:
         free = self._free_counts(avoid)
         found = None if free is None else self._decompose(rng, tokens, max_parts, free)
         if found is None:
-            found = self._decompose(rng, tokens, max_parts, np.diff(self._bucket))
+            found = self._decompose(rng, tokens, max_parts, self._counts)
         if found is None:
             raise LookupError(tokens)
         picked: list[int] = []
@@ -205,13 +207,13 @@ class NoisePool:
         if run is None:
             return None
         start, end = run
-        size = len(self._bucket) - 1
+        size = len(self._counts)
         used = end - start
         if used >= self.n:
             return np.zeros(size, dtype=np.int64)
         if used <= self.n // 2:
             inside = self.lengths[np.arange(start, end) % self.n]
-            return np.diff(self._bucket) - np.bincount(inside, minlength=size)[:size]
+            return self._counts - np.bincount(inside, minlength=size)[:size]
         outside = self.lengths[np.arange(end, start + self.n) % self.n]
         return np.bincount(outside, minlength=size)[:size]
 

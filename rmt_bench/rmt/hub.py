@@ -15,7 +15,7 @@ import logging
 import os
 from pathlib import Path
 
-from generators.errors import BenchInputError
+from generators.hub import upload_folder
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +32,14 @@ def push_checkpoint(
 
     directory = Path(directory)
     read_meta(directory)  # an RMT checkpoint, or one clear error
-    if repo_id.count("/") > 1 or not repo_id.strip("/"):
-        raise BenchInputError(f"bad hub repo {repo_id!r}: give NAME or OWNER/NAME")
-    from huggingface_hub import HfApi
-
-    api = HfApi(token=token)
-    try:
-        url = api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
-        api.upload_folder(
-            folder_path=str(directory),
-            repo_id=repo_id,
-            repo_type="model",
-            ignore_patterns=[".*"],
-            commit_message="rmt-bench checkpoint",
-        )
-    except Exception as error:  # the network boundary: HTTP, auth and connection errors
-        raise BenchInputError(
-            f"push to the hub repo {repo_id!r} failed: {type(error).__name__}: {error}"
-        ) from error
+    url = upload_folder(
+        directory,
+        repo_id,
+        repo_type="model",
+        private=private,
+        token=token,
+        ignore=[".*"],
+        message="rmt-bench checkpoint",
+    )
     log.info("pushed %s to %s", directory, url)
     return str(url)
