@@ -1,6 +1,7 @@
 """Result rows of the committed CPU run, rebuilt from the tables committed in reports/figures/.
 
     python -m reports.rebuild_rows reports/figures results/cpu-run-2026-11-28
+    cp -r reports/rows/smollm2 results/cpu-run-2026-11-28/   # the prompted SmolLM2 rows
     rmt-bench report results/cpu-run-2026-11-28 --runs results/cpu-run-2026-11-28/runs \
         --out reports/figures
 
@@ -151,7 +152,11 @@ def rebuild(tables: str | Path, out: str | Path) -> int:
     if not summary_path.is_file():
         raise BenchInputError(f"no summary.csv in {tables}")
     out.mkdir(parents=True, exist_ok=True)
-    rows = expand_summary(pd.read_csv(summary_path))
+    summary = pd.read_csv(summary_path)
+    # Prompted-LM rows (SmolLM2) were added to the tables later; their own per-sample rows
+    # are committed in reports/rows/ and are read from there, not rebuilt.
+    summary = summary[summary["kind"] != "prompted"]
+    rows = expand_summary(summary)
     text = "".join(json.dumps(row) + "\n" for row in rows)
     atomic_write_text(out / "cpu-run-2026-11-28.jsonl", text)
     training = tables / "training_curves.csv"
