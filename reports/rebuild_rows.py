@@ -68,11 +68,12 @@ PROVENANCE = {
         "2026-12-02, the prompted SmolLM2 rows (reports/rows/smollm2/, per sample): "
         "rmt-bench eval --model hf:smollm2 --chat-template --task TASK "
         "--lengths 512,1k,2k,4k,8k --num-samples 11 --threads 2 --out reports/rows/smollm2 "
-        "(TASK = detect_memorize, memorize, reasoning; built-in noise)",
+        "(TASK = detect_memorize, memorize, reasoning; built-in noise), each stopped by a "
+        "time cap (see reports/README.md)",
     ],
     "notes": [
         "SmolLM2-135M (prompted) rows are the real per-sample rows of reports/rows/smollm2/; "
-        "its 8k samples exceed its 8,192 positions with the prompt and are skipped",
+        "the runs were stopped by time caps, so n differs by length and 8k was not reached",
         "seconds per sample are the mean of each (model, length): no spread was kept",
         "peak memory is the evaluating process's RSS (CPU run); the model's own peak was not recorded",
     ],
