@@ -3,21 +3,24 @@
     python benchmarks/bench_rmt_forward.py --quick          # minutes: 16/64 segments, 256 streamed
     python benchmarks/bench_rmt_forward.py                  # 16/64/256/1024 x batch 1,4; 4096 streamed
     python benchmarks/bench_rmt_forward.py --segments 16,256 --batches 2 --threads 2
+    python benchmarks/bench_rmt_forward.py --backbone smollm2 --segment-size 32 --segments 16,64 \
+        --batches 1 --stream-segments 1024 --threads 2     # SmolLM2-135M, decoder layout
 
 Every configuration runs in its own subprocess (same start-up, so peak RSS is
-comparable between rows). In that process the RMT (m = 10, segments of 499
-task tokens, streaming under ``torch.inference_mode``) first runs alone (peak
-RSS, ``rmt_alone_tokens_per_s``), then ``--repeats`` times with a plain
-backbone forward (the same 512-position layout, ``[CLS] ... [SEP]``, same
-batch) interleaved before every segment step (every ``segments // 64``-th step
+comparable between rows). In that process the RMT (m = 10 by default, segments of
+as many task tokens as fit, 499 for MiniLM, or ``--segment-size``; streaming under
+``torch.inference_mode``) first runs alone (peak RSS, ``rmt_alone_tokens_per_s``),
+then ``--repeats`` times with a plain backbone forward over as many positions as
+one RMT segment step (``[CLS] ... [SEP]`` for encoders, plain tokens for decoders
+such as ``smollm2``; same batch) interleaved before every segment step (every ``segments // 64``-th step
 for long runs), so both are timed under the same machine load; medians are
 reported. One JSON line per measurement:
 
     {"bench": "rmt_forward", "segments": 64, "batch": 1, "rmt_tokens_per_s": ...,
      "plain_tokens_per_s": ..., "ratio": ..., "peak_rss_mb": ..., "working_rss_mb": ...}
 
-``ratio`` = plain seconds per 512-token forward / RMT seconds per segment step
-(same positions per forward; RMT tokens/s counts only the 499 task tokens).
+``ratio`` = plain seconds per forward / RMT seconds per segment step
+(same positions per forward, ``positions_per_step``; RMT tokens/s counts only the 499 task tokens).
 ``working_rss_mb`` = peak RSS during the RMT run minus the RSS just before it
 (model and input ids already resident); ``peak_rss_minus_input_mb`` takes the
 int64 input ids out of the peak (16 MiB for 4 x 1024 segments), which is what
@@ -43,23 +46,35 @@ from rmt_bench.profiling import MemoryWatch, current_rss_mb, emit_json_line
 MEMORY_TOKENS = 10
 
 
-def _model_and_inputs(backbone: str, segments: int, batch: int, seed: int):
+def _model_and_inputs(
+    backbone: str, segments: int, batch: int, seed: int, memory: int, segment_size: int | None
+):
     import torch
 
     from rmt_bench.rmt import RMT, RMTConfig
 
-    model = RMT(RMTConfig(backbone=backbone, memory_tokens=MEMORY_TOKENS)).eval()
+    config = RMTConfig(backbone=backbone, memory_tokens=memory, segment_size=segment_size)
+    model = RMT(config).eval()
     generator = torch.Generator().manual_seed(seed)
     vocab = model.cell.backbone.get_input_embeddings().num_embeddings
     n_tokens = segments * model.segment_size
     ids = [torch.randint(1000, vocab, (n_tokens,), generator=generator) for _ in range(batch)]
-    tok = model.tokenizer
-    # the plain backbone's input: the same 512 positions, [CLS] tokens [SEP]
-    body = torch.randint(1000, vocab, (batch, model.max_positions - 2), generator=generator)
-    cls = torch.full((batch, 1), tok.cls_token_id)
-    sep = torch.full((batch, 1), tok.sep_token_id)
-    plain_ids = torch.cat([cls, body, sep], dim=1)
+    # the plain backbone's input: as many positions as one RMT segment step
+    positions = _step_positions(model)
+    if model.layout_kind == "encoder":  # [CLS] tokens [SEP]
+        tok = model.tokenizer
+        body = torch.randint(1000, vocab, (batch, positions - 2), generator=generator)
+        cls = torch.full((batch, 1), tok.cls_token_id)
+        sep = torch.full((batch, 1), tok.sep_token_id)
+        plain_ids = torch.cat([cls, body, sep], dim=1)
+    else:  # decoders: plain tokens
+        plain_ids = torch.randint(1000, vocab, (batch, positions), generator=generator)
     return model, ids, plain_ids
+
+
+def _step_positions(model) -> int:
+    """Positions of one full RMT segment step: segment + the layout's memory/special tokens."""
+    return model.segment_size + model.cell.layout.special_tokens
 
 
 def _input_mb(ids) -> float:
@@ -105,7 +120,9 @@ def worker(spec: dict) -> dict:
 
     torch.set_num_threads(spec["threads"])
     segments, batch, repeats = spec["segments"], spec["batch"], spec["repeats"]
-    model, ids, plain_ids = _model_and_inputs(spec["backbone"], segments, batch, spec["seed"])
+    model, ids, plain_ids = _model_and_inputs(
+        spec["backbone"], segments, batch, spec["seed"], spec["memory"], spec["segment_size"]
+    )
     seg = model.segment_size
     # warm-up: a 2-segment RMT run with plain forwards interleaved
     _interleaved(model, [x[: 2 * seg] for x in ids], plain_ids)
@@ -127,14 +144,16 @@ def worker(spec: dict) -> dict:
         "segments": segments,
         "batch": batch,
         "segment_size": seg,
+        "memory_tokens": spec["memory"],
+        "positions_per_step": _step_positions(model),
         "tokens": segments * seg * batch,
         "threads": spec["threads"],
         "repeats": repeats,
         "rmt_seconds_per_segment": rmt_s,
         "plain_seconds_per_forward": plain_s,
         "rmt_tokens_per_s": batch * seg / rmt_s,
-        "rmt_positions_per_s": batch * model.max_positions / rmt_s,
-        "plain_tokens_per_s": batch * model.max_positions / plain_s,
+        "rmt_positions_per_s": batch * _step_positions(model) / rmt_s,
+        "plain_tokens_per_s": batch * _step_positions(model) / plain_s,
         "ratio": statistics.median(ratios),
         "ratios": ratios,
         "rmt_alone_tokens_per_s": segments * seg * batch / watch.seconds,
@@ -150,7 +169,9 @@ def stream_worker(spec: dict) -> dict:
     import torch
 
     torch.set_num_threads(spec["threads"])
-    model, ids, _ = _model_and_inputs(spec["backbone"], spec["segments"], 1, spec["seed"])
+    model, ids, _ = _model_and_inputs(
+        spec["backbone"], spec["segments"], 1, spec["seed"], spec["memory"], spec["segment_size"]
+    )
     seg = model.segment_size
     model.stream_logits([ids[0][: 2 * seg]])  # warm-up
     with MemoryWatch() as short:
@@ -161,6 +182,8 @@ def stream_worker(spec: dict) -> dict:
         "bench": "rmt_stream",
         "backbone": spec["backbone"],
         "segments": spec["segments"],
+        "segment_size": seg,
+        "memory_tokens": spec["memory"],
         "tokens": spec["segments"] * seg,
         "threads": spec["threads"],
         "peak_rss_16_segments_mb": short.peak_rss_mb,
@@ -187,7 +210,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="16/64 segments, batch 1, 256 streamed"
     )
-    parser.add_argument("--backbone", default="minilm")
+    parser.add_argument("--backbone", default="minilm", help="e.g. minilm, smollm2, tiny-gpt2")
+    parser.add_argument("--memory-tokens", type=int, default=MEMORY_TOKENS)
+    parser.add_argument(
+        "--segment-size", type=int, default=None, help="task tokens per segment (default: all fit)"
+    )
     parser.add_argument("--segments", default=None, help="comma list (default 16,64,256,1024)")
     parser.add_argument("--batches", default=None, help="comma list (default 1,4)")
     parser.add_argument("--stream-segments", type=int, default=None, help="default 4096; 0 = skip")
@@ -222,12 +249,21 @@ def main(argv: list[str] | None = None) -> None:
                 repeats=repeats if count <= 256 else 1,
                 threads=args.threads,
                 seed=args.seed,
+                memory=args.memory_tokens,
+                segment_size=args.segment_size,
             )
             row = _run_subprocess("worker", spec)
             rows.append(row)
             emit_json_line(row)
     if stream:
-        spec = dict(backbone=args.backbone, segments=stream, threads=args.threads, seed=args.seed)
+        spec = dict(
+            backbone=args.backbone,
+            segments=stream,
+            threads=args.threads,
+            seed=args.seed,
+            memory=args.memory_tokens,
+            segment_size=args.segment_size,
+        )
         emit_json_line(_run_subprocess("stream-worker", spec))
     for batch in batches:
         mine = [row for row in rows if row["batch"] == batch]

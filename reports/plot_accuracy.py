@@ -25,6 +25,7 @@ from reports.accuracy_marks import (
 )
 from reports.style import (
     MARKERS,
+    MODEL_DISPLAY_NAMES,
     PAPER_MAX_LENGTH,
     SPARE_COLOURS,
     kind_colour,
@@ -41,7 +42,13 @@ NOTE = "Bars: 95% Wilson interval. Numbers above the bars: samples per point (n)
 
 
 def model_label(model: str, kind: str, task: str) -> str:
-    """A reader's name for a model: its kind, plus what sets it apart from the task's main model."""
+    """A reader's name for a model: its kind, plus what sets it apart from the task's main model.
+
+    Models named in ``MODEL_DISPLAY_NAMES`` (``smollm2`` -> ``SmolLM2-135M (prompted)``) keep
+    that name.
+    """
+    if str(model) in MODEL_DISPLAY_NAMES:
+        return MODEL_DISPLAY_NAMES[str(model)]
     rest = str(model)
     for prefix in (f"{kind}-{task}", kind, task):
         if rest.startswith(prefix):

@@ -1,6 +1,7 @@
 """Result rows of the committed CPU run, rebuilt from the tables committed in reports/figures/.
 
     python -m reports.rebuild_rows reports/figures results/cpu-run-2026-11-28
+    cp -r reports/rows/smollm2 results/cpu-run-2026-11-28/   # the prompted SmolLM2 rows
     rmt-bench report results/cpu-run-2026-11-28 --runs results/cpu-run-2026-11-28/runs \
         --out reports/figures
 
@@ -64,8 +65,15 @@ PROVENANCE = {
         "detect_memorize --lengths 16k,128k,1M --num-samples 4 --batch-size 4 --threads 2 "
         "--out runs/fig-detect_memorize/results --name rmt-detect_memorize",
         "rmt-bench report runs/fig-all/results --runs runs/fig-all/runs --out reports/figures",
+        "2026-12-02, the prompted SmolLM2 rows (reports/rows/smollm2/, per sample): "
+        "rmt-bench eval --model hf:smollm2 --chat-template --task TASK "
+        "--lengths 512,1k,2k,4k,8k --num-samples 11 --threads 2 --out reports/rows/smollm2 "
+        "(TASK = detect_memorize, memorize, reasoning; built-in noise), each stopped by a "
+        "time cap (see reports/README.md)",
     ],
     "notes": [
+        "SmolLM2-135M (prompted) rows are the real per-sample rows of reports/rows/smollm2/; "
+        "the runs were stopped by time caps, so n differs by length and 8k was not reached",
         "seconds per sample are the mean of each (model, length): no spread was kept",
         "peak memory is the evaluating process's RSS (CPU run); the model's own peak was not recorded",
     ],
@@ -151,7 +159,11 @@ def rebuild(tables: str | Path, out: str | Path) -> int:
     if not summary_path.is_file():
         raise BenchInputError(f"no summary.csv in {tables}")
     out.mkdir(parents=True, exist_ok=True)
-    rows = expand_summary(pd.read_csv(summary_path))
+    summary = pd.read_csv(summary_path)
+    # Prompted-LM rows (SmolLM2) were added to the tables later; their own per-sample rows
+    # are committed in reports/rows/ and are read from there, not rebuilt.
+    summary = summary[summary["kind"] != "prompted"]
+    rows = expand_summary(summary)
     text = "".join(json.dumps(row) + "\n" for row in rows)
     atomic_write_text(out / "cpu-run-2026-11-28.jsonl", text)
     training = tables / "training_curves.csv"

@@ -36,15 +36,25 @@ KIND_COLOURS = {
     "full-attention": "#7f7f7f",
     "truncated": "#9467bd",
     "prompted-lm": "#8c564b",
+    "prompted": "#8c564b",  # baselines.prompted_lm.KIND, the kind its result rows carry
 }
-KIND_STYLES = {"rmt": "-", "full-attention": "--", "truncated": ":", "prompted-lm": "-."}
+KIND_STYLES = {
+    "rmt": "-",
+    "full-attention": "--",
+    "truncated": ":",
+    "prompted-lm": "-.",
+    "prompted": "-.",
+}
 SPARE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
 KIND_LABELS = {
     "rmt": "RMT",
     "full-attention": "full attention",
     "truncated": "truncated",
     "prompted-lm": "prompted LM",
+    "prompted": "prompted LM",
 }
+# Reader's names of known models by the name their result rows carry (``model``).
+MODEL_DISPLAY_NAMES = {"smollm2": "SmolLM2-135M (prompted)"}
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 DPI = 150
 PAPER_MAX_LENGTH = (

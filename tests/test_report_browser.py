@@ -45,9 +45,11 @@ def _table_matches_summary(seen: Seen, summary_csv: Path) -> None:
         zip(summary["model"], summary["task"], summary["length"], summary["n"], strict=True)
     )
     assert cells == expected
-    shown = {(c["model"], c["length"]): c["accuracy"] for c in seen.cells if c["n"] > 0}
+    # one model (e.g. a prompted LM) may be evaluated on several tasks: key by task too
+    shown = {(c["model"], c["task"], c["length"]): c["accuracy"] for c in seen.cells if c["n"] > 0}
     for row in summary[summary["n"] > 0].itertuples():
-        assert shown[(row.model, row.length)] == pytest.approx(row.accuracy, abs=1e-6)
+        key = (row.model, row.task, row.length)
+        assert shown[key] == pytest.approx(row.accuracy, abs=1e-6)
 
 
 def _healthy(seen: Seen, images: int) -> None:

@@ -48,6 +48,8 @@ def test_model_labels_are_readable() -> None:
     assert model_label("rmt-memorize", "rmt", "memorize") == "RMT"
     assert model_label("rmt-memorize-stage4", "rmt", "memorize") == "RMT, stage-4 checkpoint"
     assert model_label("rmt-memorize-nocurriculum", "rmt", "memorize") == "RMT, no curriculum"
+    assert model_label("smollm2", "prompted", "memorize") == "SmolLM2-135M (prompted)"
+    assert model_label("other-lm", "prompted", "memorize") == "prompted LM, other lm"
 
 
 def test_efficiency_reads_model_peak_and_rss_when_rows_have_them(tmp_path) -> None:
@@ -152,6 +154,10 @@ def test_rebuilt_rows_reproduce_the_summary(tmp_path) -> None:
         expand_summary(summary.assign(model="someone-else"))
     with pytest.raises(BenchInputError, match="no summary.csv"):
         rebuild(tmp_path / "nowhere", tmp_path / "rows2")
+    # prompted-LM rows (committed per sample in reports/rows/) are not rebuilt
+    prompted = summary.iloc[:1].assign(model="smollm2", kind="prompted")
+    pd.concat([summary, prompted]).to_csv(tmp_path / "t" / "summary.csv", index=False)
+    assert rebuild(tmp_path / "t", tmp_path / "rows3") == 8 + 16
 
 
 def test_panel_colours_never_run_out() -> None:
