@@ -56,6 +56,13 @@ def _options(func: Any) -> Any:
             type=float,
             help="Attention-probability dropout (default: --dropout). 0 keeps CPU attention fused.",
         ),
+        click.option(
+            "--extend-positions",
+            type=int,
+            help="full-attention only: tile the position table to this many positions, to "
+            "train on stages longer than the backbone's (saved with the checkpoint). "
+            "[default: the backbone's own]",
+        ),
         click.option("--curriculum", help="Segments per stage, e.g. 1,2,3,4."),
         click.option(
             "--no-curriculum",
