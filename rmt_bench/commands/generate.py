@@ -152,5 +152,8 @@ def command(
     click.echo(f"wrote {total - kept[0]} samples to {path}")
     if push_to_hub is not None:
         from generators.hub import push_dataset
+        from generators.progress import progress_bars
 
-        click.echo(f"pushed to {push_dataset(path, push_to_hub, private=private)}")
+        with progress_bars(not no_progress):  # no upload bars either
+            url = push_dataset(path, push_to_hub, private=private)
+        click.echo(f"pushed to {url}")
