@@ -70,6 +70,21 @@ def test_extend_positions_too_small_still_fails_before_stage_1(tmp_path: Path) -
     assert "--extend-positions 602" in result.stderr and not out.exists()
 
 
+def test_the_start_up_summary_says_the_positions_are_tiled() -> None:
+    import torch
+
+    from rmt_bench.train.config import resolve_train_config
+    from rmt_bench.train.summary import run_summary
+
+    overrides = {"task": "memorize", "model_kind": "full-attention", "extend_positions": 3500}
+    cfg = resolve_train_config(None, overrides)
+    stages = plan_stages(cfg.stage_segments, cfg.segment_size, cfg.stage_steps)
+    text = run_summary(cfg, torch.nn.Linear(2, 2), stages)
+    assert text.endswith("position table tiled to 3,500 positions")
+    plain = resolve_train_config(None, {"task": "memorize", "model_kind": "full-attention"})
+    assert "tiled" not in run_summary(plain, torch.nn.Linear(2, 2), stages)
+
+
 def test_models_without_a_window_are_not_limited() -> None:
     stages = plan_stages((1, 2, 100), 499, 10)
     check_stage_lengths(SimpleNamespace(kind="rmt"), stages, 499)  # an RMT reads any length
