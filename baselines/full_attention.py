@@ -13,7 +13,8 @@ classified from the last token. A sample longer than the backbone's positions
 is never truncated: ``predict`` answers ``skipped="exceeds max positions"``, and
 ``skipped="oom"`` when it would not fit in memory (predicted before trying, or
 raised while trying). ``extend_positions`` tiles the learned position table
-(``baselines.positions``) so the quadratic cost can be measured at any length.
+(``baselines.positions``) so the quadratic cost can be measured at any length;
+``FullAttentionConfig.extend_positions`` does the same for training and is saved.
 
 The checkpoint directory follows the contract: ``config.json`` (kind, the
 ``FullAttentionConfig``, trainer ``extra``), ``backbone/`` (its own
@@ -65,9 +66,20 @@ class FullAttentionConfig:
     tokenizer: str | None = None  # None = the backbone's own ("minilm" for the random presets)
     seed: int = 0
     extra_backbone_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # positions the learned table is tiled to for training (``train --extend-positions``),
+    # kept so the checkpoint reads its training lengths again; None: the backbone's own
+    extend_positions: int | None = None
 
     def __post_init__(self) -> None:
         self.labels = tuple(str(label) for label in self.labels)
+        if self.extend_positions is not None and (
+            isinstance(self.extend_positions, bool)
+            or not isinstance(self.extend_positions, int)
+            or self.extend_positions < 1
+        ):
+            raise BenchInputError(
+                f"bad full-attention config: extend_positions {self.extend_positions!r}"
+            )
         if len(self.labels) < 2 or len(set(self.labels)) != len(self.labels):
             raise BenchInputError(f"bad full-attention config: labels {list(self.labels)}")
         if not isinstance(self.backbone, str) or not self.backbone:
@@ -133,8 +145,9 @@ class FullAttentionClassifier(nn.Module):
         self.head = ClassificationHead(
             hidden, len(config.labels), dropout=dropout, seed=config.seed
         )
-        if extend_positions is not None:
-            self.extend_positions(extend_positions)
+        for positions in (config.extend_positions, extend_positions):
+            if positions is not None:
+                self.extend_positions(positions)
 
     # -- the AnswerModel side ------------------------------------------------------------
     @property
@@ -159,9 +172,13 @@ class FullAttentionClassifier(nn.Module):
         return 1
 
     def extend_positions(self, max_positions: int) -> None:
-        """Read up to ``max_positions`` positions by tiling the learned table (eval only)."""
+        """Read up to ``max_positions`` positions by tiling the learned table (never shrinks).
+
+        For training, set ``FullAttentionConfig.extend_positions`` instead: it is saved
+        with the checkpoint, so the model reads its training lengths after loading.
+        """
         tile_positions(self.backbone, max_positions)
-        self.max_positions = max(self.trained_positions, int(max_positions))
+        self.max_positions = max(self.max_positions, int(max_positions))
 
     def describe(self) -> dict[str, Any]:
         return {

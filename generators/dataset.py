@@ -39,6 +39,7 @@ from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_write_text
 from generators.budget import check_generate_budget
 from generators.errors import BenchInputError
 from generators.lengths import parse_length
+from generators.progress import progress_bars
 from generators.writers import FORMATS, write_shard
 
 log = logging.getLogger(__name__)
@@ -286,28 +287,29 @@ def build_dataset(
     check_generate_budget(
         lengths=parsed, num_samples=num_samples, out=Path(out).expanduser(), with_ids=with_ids
     )
-    # Validate sources, tokenizer and the shortest length before anything is written.
-    build_sample(
-        spec.name,
-        length=min(parsed),
-        seed=seed,
-        index=0,
-        tokenizer=tokenizer,
-        facts=facts,
-        noise=noise,
-        depth=depth_text,
-    )
+    with progress_bars(progress):  # --no-progress silences the libraries' bars too
+        # Validate sources, tokenizer and the shortest length before anything is written.
+        build_sample(
+            spec.name,
+            length=min(parsed),
+            seed=seed,
+            index=0,
+            tokenizer=tokenizer,
+            facts=facts,
+            noise=noise,
+            depth=depth_text,
+        )
 
-    out = Path(out).expanduser()
-    created = not out.exists()
-    _prepare_out(out, config)
-    jobs = plan_shards(config, out)
-    try:
-        _generate(config, jobs, out, num_proc, progress, on_resume)
-    except BaseException:
-        if created and not any(Path(job.path).is_file() for job in jobs):
-            shutil.rmtree(out, ignore_errors=True)  # nothing useful was written: leave no trace
-        raise
+        out = Path(out).expanduser()
+        created = not out.exists()
+        _prepare_out(out, config)
+        jobs = plan_shards(config, out)
+        try:
+            _generate(config, jobs, out, num_proc, progress, on_resume)
+        except BaseException:
+            if created and not any(Path(job.path).is_file() for job in jobs):
+                shutil.rmtree(out, ignore_errors=True)  # nothing useful was written: leave no trace
+            raise
     return out
 
 

@@ -20,6 +20,7 @@ import click
 
 from generators.errors import BenchInputError
 from rmt_bench import __version__, commands
+from rmt_bench.commands._help import explain_defaults
 
 USER_ERRORS = (
     BenchInputError,
@@ -49,7 +50,7 @@ class CommandGroup(click.Group):
         if module_name not in {info.name for info in pkgutil.iter_modules(commands.__path__)}:
             return None
         module = importlib.import_module(f"rmt_bench.commands.{module_name}")
-        return module.command
+        return explain_defaults(module.command)  # every option's help shows its default
 
     def invoke(self, ctx: click.Context):
         try:

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from generators.errors import BenchInputError
+from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train import seeds
-from rmt_bench.train.checkpointing import existing_dir, replace_dir
+from rmt_bench.train.checkpointing import existing_dir, replace_dir, same_recipe
 from rmt_bench.train.config import TrainConfig, parse_curriculum, resolve_train_config
 from rmt_bench.train.curriculum import plan_stages
 from rmt_bench.train.state_io import load_tree, save_tree
@@ -61,6 +62,11 @@ def test_cpu_tiny_preset_is_task_specific() -> None:
         ({"task": "memorize", "grad_clip_mode": "max"}, "--grad-clip-mode"),
         ({"task": "memorize", "batch_size": 6, "grad_accum": 4}, "divisible"),
         ({"task": "memorize", "bogus": 1}, "unknown option"),
+        (
+            {"task": "memorize", "model_kind": "full-attention", "extend_positions": 0},
+            "--extend-positions must be >= 1",
+        ),
+        ({"task": "memorize", "extend_positions": 1024}, "full-attention only"),
     ],
 )
 def test_bad_options_are_one_line_errors(overrides: dict, message: str) -> None:
@@ -129,3 +135,16 @@ def test_replace_dir_survives_a_kill_between_renames(tmp_path: Path) -> None:
     assert (target / "v").read_text() == "v2" and not (tmp_path / "last.old").exists()
     target.rename(tmp_path / "last.old")  # as if killed after the first rename
     assert existing_dir(target) == tmp_path / "last.old"
+
+
+def test_a_run_saved_before_a_new_option_still_resumes() -> None:
+    cfg = resolve_train_config(None, {"task": "memorize"})
+    older = config_to_dict(cfg)
+    del older["extend_positions"]  # a train_config.json written before the option existed
+    saved = {"config": older, "hash": config_hash(older)}
+    assert same_recipe(saved, cfg)
+    cfg.model_kind, cfg.extend_positions = "full-attention", 2048  # the new option in use
+    assert not same_recipe(saved, cfg)
+    changed = resolve_train_config(None, {"task": "memorize", "lr": 0.5})
+    assert not same_recipe(saved, changed)
+    assert same_recipe({"config": config_to_dict(changed), "hash": config_hash(changed)}, changed)

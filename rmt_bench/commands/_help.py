@@ -2,9 +2,13 @@
 
     show_defaults(command, TrainConfig)      # "[default: 499]" on options left None
     preset_help()                            # what each --preset sets, for --preset's help
+    explain_defaults(command)                # every option says its default (the CLI group)
 
 Options whose click default is None (so that a config file or preset can fill
 them) still say what they fall back to: the dataclass field of the same name.
+``explain_defaults`` is applied by the ``rmt-bench`` group to every sub-command, so a
+new command shows its defaults too: click's ``[default: X]`` where there is a value,
+``[default: none]`` where an option without one says nothing in words.
 """
 
 from __future__ import annotations
@@ -64,3 +68,29 @@ def preset_help() -> str:
         extra = f" (per task: {'; '.join(tasks)})" if tasks else ""
         parts.append(f"{name}: {settings}{extra}.")
     return "A named recipe placed below --config and the flags. " + " ".join(parts)
+
+
+def _says_default(option: click.Option) -> bool:
+    """True when the help already names a default (or that the option is required)."""
+    text = (option.help or "").lower()
+    return "default" in text or "required" in text or bool(option.show_default)
+
+
+def explain_defaults(command: click.Command) -> click.Command:
+    """Make every option of ``command`` show its default in ``--help`` (idempotent).
+
+    Plain on/off flags (off unless given) and required options (click's, or "required"
+    in the help, for options a config file may give instead) are left alone.
+    """
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.required or param.hidden:
+            continue
+        if param.is_flag and not param.secondary_opts:
+            continue
+        if _says_default(param):
+            continue
+        if _unset(param.default):
+            param.help = f"{param.help or ''} [default: none]".strip()
+        else:
+            param.show_default = True
+    return command

@@ -19,8 +19,11 @@ MODEL_HELP = (
 
 
 @click.command(name="eval")
-@click.option("--model", "model", help=MODEL_HELP)
-@click.option("--task", help="memorize | detect_memorize | reasoning | babi:qaN.")
+@click.option("--model", "model", help=MODEL_HELP + " [required: here or in --config]")
+@click.option(
+    "--task",
+    help="memorize | detect_memorize | reasoning | babi:qaN. [required: here or in --config]",
+)
 @click.option(
     "--lengths",
     help="Comma-separated lengths in tokens; k = 1024, M = 1024**2 (4k = 4096, 1M = 1048576).",
@@ -33,29 +36,45 @@ MODEL_HELP = (
     type=click.Path(),
     help="A dataset folder from `rmt-bench generate`, or another suite's data: BABILong "
     "(input, question, target; HF folder or .parquet/.jsonl) or RULER JSONL (input, outputs, "
-    "length). Its answers must be the model's labels.",
+    "length). Its answers must be the model's labels. [default: samples generated on the fly]",
 )
 @click.option("--batch-size", type=int, help="Samples per predict call (default 1).")
 @click.option("--seed", type=int, help="Test seed of generated samples (default 0).")
 @click.option("--facts", help="Fact source as in `generate` (default builtin).")
 @click.option("--noise", help="Noise source as in `generate` (default builtin).")
 @click.option("--tokenizer", help="Tokenizer of generated samples (default: the model's).")
-@click.option("--depth", help="Fact depth in [0, 1] or a range lo:hi, for generated samples.")
+@click.option(
+    "--depth",
+    help="Fact depth in [0, 1] or a range lo:hi, for generated samples. "
+    "[default: the task's own placement]",
+)
 @click.option("--device", help="cpu, cuda, cuda:1, ... (default auto).")
 @click.option("--threads", type=int, help="torch CPU threads (default: torch's choice).")
 @click.option(
     "--extend-positions",
     type=int,
-    help="full-attention only: tile the position table to this many positions.",
+    help="full-attention only: tile the position table to this many positions. "
+    "[default: the checkpoint's own]",
 )
-@click.option("--max-memory-mb", type=float, help="full-attention: skip as 'oom' above this.")
+@click.option(
+    "--max-memory-mb",
+    type=float,
+    help="full-attention: skip as 'oom' above this. [default: the free memory]",
+)
 @click.option("--window", type=click.Choice(["last", "first"]), help="truncated:DIR: which window.")
 @click.option(
-    "--chat-template/--no-chat-template", default=None, help="hf: models: use the chat template."
+    "--chat-template/--no-chat-template",
+    default=None,
+    help="hf: models: use the chat template. [default: no-chat-template]",
 )
 @click.option("--max-new-tokens", type=int, help="hf: models: answer budget (default 8).")
 @click.option("--no-progress", is_flag=True, default=None, help="No progress bars.")
-@click.option("--config", "config_file", type=click.Path(), help="YAML/JSON file of these options.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(),
+    help="YAML/JSON file of these options. [default: none]",
+)
 @click.option(
     "--overwrite", is_flag=True, help="Replace a summary.csv in --out that rmt-bench did not write."
 )

@@ -69,7 +69,12 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     default=None,
     help="Samples per length from 64k tokens on (cpu default 8; paper: as --num-samples).",
 )
-@click.option("--max-segments", type=int, default=None, help="Evaluate up to this many segments.")
+@click.option(
+    "--max-segments",
+    type=int,
+    default=None,
+    help="Evaluate up to this many segments. [default: all of the preset's lengths]",
+)
 @click.option("--no-ablation", is_flag=True, help="Skip the no-curriculum model.")
 @click.option("--no-full-attention", is_flag=True, help="Skip the full-attention baseline.")
 @click.option(
@@ -77,7 +82,8 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     "sets",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Training option on top of the preset (e.g. steps_per_stage=50); repeatable.",
+    help="Training option on top of the preset (e.g. steps_per_stage=50); repeatable. "
+    "[default: none]",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @click.option("--dry-run", is_flag=True, help="List the steps (and which are complete) and stop.")

@@ -64,7 +64,7 @@ def _format_flops(value: float) -> str:
     "hf_configs",
     multiple=True,
     type=click.Path(dir_okay=True),
-    help="A Hugging Face config.json (or a folder holding one) to add; repeatable.",
+    help="A Hugging Face config.json (or a folder holding one) to add; repeatable. [default: none]",
 )
 @click.option(
     "--lengths",

@@ -63,7 +63,10 @@ LENGTH_HELP = (
     help="Tokenizer the lengths are counted in: minilm (offline default) or any HF name/path.",
 )
 @click.option(
-    "--depth", default=None, help="Fact depth in [0, 1] or a range lo:hi (needle sweeps)."
+    "--depth",
+    default=None,
+    help="Fact depth in [0, 1] or a range lo:hi (needle sweeps). "
+    "[default: the task's own placement]",
 )
 @click.option("--shard-size", type=int, default=None, help="Rows per shard file (default auto).")
 @click.option("--with-ids", is_flag=True, help="Also store context_ids and question_ids.")
@@ -79,7 +82,8 @@ LENGTH_HELP = (
     "push_to_hub",
     metavar="REPO",
     default=None,
-    help="Also upload the folder (with its card) to this HF hub dataset repo (online).",
+    help="Also upload the folder (with its card) to this HF hub dataset repo (online). "
+    "[default: no upload]",
 )
 @click.option("--private", is_flag=True, help="Make a new --push-to-hub repo private.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -148,5 +152,8 @@ def command(
     click.echo(f"wrote {total - kept[0]} samples to {path}")
     if push_to_hub is not None:
         from generators.hub import push_dataset
+        from generators.progress import progress_bars
 
-        click.echo(f"pushed to {push_dataset(path, push_to_hub, private=private)}")
+        with progress_bars(not no_progress):  # no upload bars either
+            url = push_dataset(path, push_to_hub, private=private)
+        click.echo(f"pushed to {url}")

@@ -28,13 +28,21 @@ _PRESETS = tuple(PRESETS)
 
 def _options(func: Any) -> Any:
     opts = [
-        click.option("--task", help="memorize, detect_memorize, reasoning, ..."),
-        click.option("--preset", type=click.Choice(_PRESETS), help=preset_help()),
+        click.option(
+            "--task",
+            help="memorize, detect_memorize, reasoning, ... "
+            "[required: here, in --config or in a resumed run]",
+        ),
+        click.option(
+            "--preset",
+            type=click.Choice(_PRESETS),
+            help=preset_help() + " [default: none]",
+        ),
         click.option(
             "--config",
             "config_file",
             type=click.Path(dir_okay=False),
-            help="YAML/JSON file of options (CLI flags override it).",
+            help="YAML/JSON file of options (CLI flags override it). [default: none]",
         ),
         click.option(
             "--model-kind", type=click.Choice(model_kinds()), help="The trainable model kind."
@@ -42,19 +50,35 @@ def _options(func: Any) -> Any:
         click.option("--backbone", help="HF id/path, minilm, smollm2, tiny-bert, small-bert."),
         click.option("--segment-size", type=int, help="Task tokens per segment."),
         click.option("--memory-tokens", type=int, help="Memory size m."),
-        click.option("--bptt-depth", type=int, help="Backpropagate through the last k segments."),
+        click.option(
+            "--bptt-depth",
+            type=int,
+            help="Backpropagate through the last k segments. [default: all segments]",
+        ),
         click.option("--loss-on", type=click.Choice(["last", "all"])),
         click.option(
             "--recompute-segments/--no-recompute-segments",
             default=None,
-            help="Recompute each segment in the backward pass (less memory).",
+            help="Recompute each segment in the backward pass (less memory). "
+            "[default: no-recompute-segments]",
         ),
         click.option("--lora-r", type=int, help="LoRA rank (0: full fine-tuning)."),
-        click.option("--dropout", type=float, help="Override the backbone's dropout."),
+        click.option(
+            "--dropout",
+            type=float,
+            help="Override the backbone's dropout. [default: the backbone's own]",
+        ),
         click.option(
             "--attention-dropout",
             type=float,
             help="Attention-probability dropout (default: --dropout). 0 keeps CPU attention fused.",
+        ),
+        click.option(
+            "--extend-positions",
+            type=int,
+            help="full-attention only: tile the position table to this many positions, to "
+            "train on stages longer than the backbone's (saved with the checkpoint). "
+            "[default: the backbone's own]",
         ),
         click.option("--curriculum", help="Segments per stage, e.g. 1,2,3,4."),
         click.option(
@@ -71,12 +95,19 @@ def _options(func: Any) -> Any:
         click.option(
             "--init-from",
             type=click.Path(exists=True, file_okay=False),
-            help="Start stage 1 from this checkpoint's weights (same model shape).",
+            help="Start stage 1 from this checkpoint's weights (same model shape). "
+            "[default: fresh weights]",
         ),
         click.option("--steps-per-stage", type=int),
-        click.option("--advance-at", type=float, help="Validation accuracy that ends a stage."),
         click.option(
-            "--patience", type=int, help="Validations without improvement that end a stage."
+            "--advance-at",
+            type=float,
+            help="Validation accuracy that ends a stage. [default: off, every step runs]",
+        ),
+        click.option(
+            "--patience",
+            type=int,
+            help="Validations without improvement that end a stage. [default: off]",
         ),
         click.option("--val-every", type=int, help="Steps between validations."),
         click.option("--val-samples", type=int),
@@ -92,14 +123,17 @@ def _options(func: Any) -> Any:
         click.option(
             "--data",
             type=click.Path(file_okay=False),
-            help="Train on a folder written by rmt-bench generate.",
+            help="Train on a folder written by rmt-bench generate. "
+            "[default: samples generated on the fly]",
         ),
         click.option("--facts", help="Fact source for generated samples (default builtin)."),
         click.option("--noise", help="Noise source for generated samples (default builtin)."),
         click.option("--prefetch", type=int, help="Batches built ahead in a thread."),
         click.option("--checkpoint-every", type=int, help="Steps between resume checkpoints."),
         click.option("--log-every", type=int),
-        click.option("--threads", type=int, help="torch.set_num_threads."),
+        click.option(
+            "--threads", type=int, help="torch.set_num_threads. [default: torch's choice]"
+        ),
     ]
     for option in reversed(opts):
         func = option(func)

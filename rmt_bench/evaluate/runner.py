@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from generators.progress import progress_bars
 from rmt_bench.evaluate.config import EvalConfig
 from rmt_bench.evaluate.rows import RowsFile
 from rmt_bench.evaluate.samples import SampleRef, open_samples
@@ -238,7 +239,7 @@ def evaluate(
     name = config.name or model_name(config.model)
     # one writer per results file: a second run on the same file fails at once
     guard = writer_lock(out / f"{name}.{config.task}.jsonl") if shard.is_main else nullcontext()
-    with guard:
+    with guard, progress_bars(config.progress):  # no progress: the libraries' bars too
         return _run(config, model=model, shard=shard, name=name, lengths=lengths, labels=labels)
 
 

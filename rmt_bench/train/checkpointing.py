@@ -227,7 +227,7 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
         )
     if has_run:
         previous = read_json(saved)
-        if previous.get("hash") != config_hash(cfg):
+        if not same_recipe(previous, cfg):
             changed = sorted(
                 key
                 for key, value in config_to_dict(cfg).items()
@@ -237,6 +237,26 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
                 f"--resume: the configuration differs from the one in {saved} "
                 f"({', '.join(changed) or 'hash'}); resume with the same options"
             )
+
+
+def same_recipe(previous: dict[str, Any], cfg: Any) -> bool:
+    """True when ``cfg`` is the run saved in ``previous`` (a ``train_config.json``).
+
+    Options added to ``TrainConfig`` after that run was started are left out of the
+    comparison while they keep their defaults, so an upgrade does not stop a resume.
+    """
+    if previous.get("hash") == config_hash(cfg):
+        return True
+    saved = previous.get("config")
+    if not isinstance(saved, dict):
+        return False
+    current = config_to_dict(cfg)
+    defaults = config_to_dict(type(cfg)())
+    newer = [key for key in current if key not in saved]
+    if not newer or any(current[key] != defaults.get(key) for key in newer):
+        return False
+    kept = {key: value for key, value in current.items() if key in saved}
+    return previous.get("hash") == config_hash(kept)
 
 
 def write_train_config(out: Path, cfg: Any) -> None:

@@ -71,6 +71,9 @@ class TrainConfig:
     # kernel onto the math path (benchmarks/bench_train.py, MiniLM, 2 x 499-token segments
     # x batch 8: 2.3x slower, 2.6x the memory); 0 keeps the fused kernel.
     attention_dropout: float | None = None
+    # full-attention only: tile the learned position table to this many positions, so the
+    # model can train on stages longer than the backbone's own (None: its own positions)
+    extend_positions: int | None = None
     # curriculum
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
@@ -140,6 +143,16 @@ class TrainConfig:
             raise BenchInputError(f"--memory-tokens must be >= 0, got {self.memory_tokens}")
         if self.bptt_depth is not None and self.bptt_depth < 1:
             raise BenchInputError(f"--bptt-depth must be >= 1, got {self.bptt_depth}")
+        if self.extend_positions is not None:
+            if self.extend_positions < 1:
+                raise BenchInputError(
+                    f"--extend-positions must be >= 1, got {self.extend_positions}"
+                )
+            if self.model_kind != "full-attention":
+                raise BenchInputError(
+                    "--extend-positions applies to --model-kind full-attention only "
+                    f"(a {self.model_kind} model reads any length segment by segment)"
+                )
         if self.lora_r < 0:
             raise BenchInputError(f"--lora-r must be >= 0, got {self.lora_r}")
         if self.lr <= 0 or self.warmup < 0 or self.weight_decay < 0:

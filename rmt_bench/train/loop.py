@@ -31,6 +31,7 @@ from typing import Any
 
 from generators.errors import BenchInputError
 from generators.locks import is_main_process, writer_lock
+from generators.progress import progress_bars
 from rmt_bench.backbones import unfused_cpu_attention_reason
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train import checkpointing as ckpt
@@ -595,7 +596,7 @@ def train(
     # one training per folder: a second one fails at once (rank 0 of a launch holds it)
     main = is_main_process()
     guard = writer_lock(out) if main else contextlib.nullcontext()
-    with guard:
+    with guard, progress_bars(progress):  # progress=False: the libraries' bars too
         created = not Path(out).exists()
         try:
             trainer = Trainer(

@@ -91,6 +91,7 @@ def _build_full_attention(cfg: Any, labels: Sequence[str]) -> Any:
         hidden_dropout=cfg.dropout,
         attention_dropout=cfg.effective_attention_dropout,
         seed=cfg.seed,
+        extend_positions=cfg.extend_positions,
     )
     return _full_attention_cls()(config)
 

@@ -5,7 +5,8 @@
 A model with a fixed window (``max_tokens``: full attention reads context +
 question in one pass) must fit the longest stage's samples; an RMT has no
 ``max_tokens`` and reads any length. The error says which stage does not fit and
-which ``--segment-size`` / ``--curriculum`` would.
+which ``--segment-size`` / ``--curriculum`` would, or which ``--extend-positions``
+(full attention: the position table tiled, ``TrainConfig.extend_positions``).
 """
 
 from __future__ import annotations
@@ -28,10 +29,16 @@ def check_stage_lengths(model: Any, stages: Sequence[Any], segment_size: int) ->
     most = max(stage.segments for stage in stages)
     fits = [stage.segments for stage in stages if stage.length <= window]
     kind = getattr(model, "kind", type(model).__name__)
+    positions = getattr(model, "max_positions", window)
+    tile = ""
+    if callable(getattr(model, "extend_positions", None)):  # a learned table can be tiled
+        longest = max(stage.length for stage in stages)
+        tile = f", or tile its positions with --extend-positions {longest + positions - window}"
     raise BenchInputError(
         f"stage {first.index + 1} needs {first.segments} x {segment_size} = {first.length} "
         f"tokens but this {kind} model reads at most {window} "
-        f"({getattr(model, 'max_positions', window)} positions): use --segment-size "
+        f"({positions} positions): use --segment-size "
         f"{window // most} or a --curriculum of at most {window // segment_size} segments"
         + (f" (stages {','.join(map(str, fits))} fit)" if fits else "")
+        + tile
     )

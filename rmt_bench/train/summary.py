@@ -28,6 +28,9 @@ def run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> str:
     steps = sum(stage.max_steps for stage in stages)
     tokens = sum(stage.max_steps * cfg.batch_size * stage.length for stage in stages)
     segments = ", ".join(str(stage.segments) for stage in stages)
+    tiled = []
+    if cfg.extend_positions is not None:
+        tiled = [f"  position table tiled to {cfg.extend_positions:,} positions"]
     return "\n".join(
         [
             f"training {cfg.model_kind} on {cfg.task} into {len(stages)} stage(s)",
@@ -37,6 +40,7 @@ def run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> str:
             f"  lr {cfg.lr:g}, batch {cfg.batch_size}, at most {steps:,} steps "
             f"and {tokens:,} task tokens",
             f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}",
+            *tiled,
         ]
     )
 
