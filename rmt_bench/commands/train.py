@@ -39,7 +39,7 @@ def _options(func: Any) -> Any:
         click.option(
             "--model-kind", type=click.Choice(model_kinds()), help="The trainable model kind."
         ),
-        click.option("--backbone", help="HF id/path, minilm, tiny-bert, small-bert."),
+        click.option("--backbone", help="HF id/path, minilm, smollm2, tiny-bert, small-bert."),
         click.option("--segment-size", type=int, help="Task tokens per segment."),
         click.option("--memory-tokens", type=int, help="Memory size m."),
         click.option("--bptt-depth", type=int, help="Backpropagate through the last k segments."),
