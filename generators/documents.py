@@ -27,13 +27,19 @@ DOCUMENT_KINDS = ("text", "pg19", "hf")
 T = TypeVar("T")
 
 
-def iter_documents(spec: str) -> Iterator[tuple[str, str]]:
-    """(name, text) of every document of ``spec``, in order (file name order for folders)."""
+def check_document_spec(spec: str) -> tuple[str, str]:
+    """(kind, argument) of a document source; anything else is one BenchInputError."""
     kind, argument = parse_noise_spec(spec)
     if kind not in DOCUMENT_KINDS:
         raise BenchInputError(
             f"language-modelling data must be text:PATH, pg19:PATH or hf:NAME[:column], got {spec!r}"
         )
+    return kind, argument
+
+
+def iter_documents(spec: str) -> Iterator[tuple[str, str]]:
+    """(name, text) of every document of ``spec``, in order (file name order for folders)."""
+    kind, argument = check_document_spec(spec)
     if kind == "hf":
         for number, text in enumerate(_hf_texts(argument)):
             yield f"{argument}#{number}", text

@@ -69,6 +69,11 @@ class LMConfig:
 
         if not self.train_data:
             raise BenchInputError("--train-data is required (text:PATH, pg19:PATH or hf:NAME)")
+        from generators.documents import check_document_spec
+
+        for spec in (self.train_data, self.val_data):
+            if spec is not None:
+                check_document_spec(spec)
         for name in ("segments", "steps", "batch_size", "val_windows", "eval_batch_size"):
             positive(name)
         if not isinstance(self.segment_size, int) or self.segment_size < 2:
