@@ -3,9 +3,9 @@
     plot_lm_perplexity(table, "out/lm_perplexity_vs_segments.png", title="...")
 
 ``table`` has one row per (variant, segment): ``variant, segment, preceding_segments,
-tokens, nll, perplexity`` (``rmt_bench.lm.run``). One line per variant; the y axis is
-logarithmic because an untrained or random backbone sits orders of magnitude above
-the trained ones.
+tokens, nll, perplexity`` (``rmt_bench.lm.run``). One line per variant; the y axis
+turns logarithmic when the values span more than a factor of 10 (an untrained or
+random backbone far above the trained ones).
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ def plot_lm_perplexity(table: pd.DataFrame, path: str | Path, title: str = "") -
     ax.set_xticklabels([f"{s}\n({s - 1} before)" for s in segments], fontsize=8)
     ax.set_xlabel("segment position in the window (preceding segments)")
     ax.set_ylabel("validation perplexity (tokens 2..S of the segment)")
-    ax.set_yscale("log")
+    low, high = float(table["perplexity"].min()), float(table["perplexity"].max())
+    if low > 0 and high / low > 10:  # an untrained backbone far above the trained ones
+        ax.set_yscale("log")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     if title:
