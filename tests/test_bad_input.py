@@ -31,6 +31,9 @@ GEN = ["generate", "--task", "memorize", "--length", "300", "--num-samples", "2"
 TRAIN = ["train", "--task", "memorize", "--preset", "cpu-tiny", "--no-progress", "--out", "run"]
 EVAL = ["eval", "--model", "{fx}/model_empty", "--task", "memorize", "--lengths", "300"]
 EVAL += ["--num-samples", "2", "--no-progress", "--out", "results"]
+ATTN = ["attention", "--model", "{fx}/model_empty", "--task", "detect_memorize"]
+ATTN += ["--length", "512", "--out", "figs"]
+LM = ["lm", "--train-data", "text:{fx}/empty", "--steps", "1", "--out", "figs"]
 
 
 def _case(name: str, args: list[str], needle: str, *marks: pytest.MarkDecorator) -> object:
@@ -277,6 +280,25 @@ CASES = [
     _case("figures-work-empty", ["figures", "--work", ""], "--work"),
     _case("figures-budget-negative", ["figures", "--budget-minutes", "-1"], "--budget-minutes"),
     _case("figures-num-samples-zero", ["figures", "--num-samples", "0"], "--num-samples"),
+    # --------------------------------------------------------------- attention
+    _case("attn-model-missing", _with(ATTN, "--model", "{fx}/missing"), "not found"),
+    _case("attn-model-empty", ATTN, "not a checkpoint"),
+    _case("attn-model-not-rmt", _with(ATTN, "--model", "{canary}"), "not 'rmt'"),
+    _case("attn-task-unknown", _with(ATTN, "--task", "nope"), "unknown task"),
+    _case("attn-length-text", _with(ATTN, "--length", "abc"), "bad length"),
+    _case("attn-seed-not-test", _with(ATTN, "--seed", "1000000"), "not a test seed"),
+    _case("attn-index-negative", _with(ATTN, "--index", "-1"), "--index"),
+    _case("attn-threads-zero", _with(ATTN, "--threads", "0"), "--threads"),
+    _case("attn-out-empty", _with(ATTN, "--out", ""), "--out is empty"),
+    # ---------------------------------------------------------------------- lm
+    _case("lm-segments-zero", _with(LM, "--segments", "0"), "--segments"),
+    _case("lm-segment-size-one", _with(LM, "--segment-size", "1"), "--segment-size"),
+    _case("lm-memory-zero", _with(LM, "--memory-tokens", "0"), "--memory-tokens"),
+    _case("lm-lr-zero", _with(LM, "--lr", "0"), "--lr"),
+    _case("lm-data-builtin", _with(LM, "--train-data", "builtin"), "text:PATH"),
+    _case("lm-val-data-unknown", _with(LM, "--val-data", "nope:x"), "unknown"),
+    _case("lm-out-empty", _with(LM, "--out", ""), "--out is empty"),
+    _case("lm-threads-zero", _with(LM, "--threads", "0"), "--threads"),
     # ---------------------------------------------------------------- top level
     _case("cli-unknown-command", ["banana"], "no such command"),
     _case("cli-unknown-option", ["--banana"], "--banana"),
