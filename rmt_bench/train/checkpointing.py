@@ -25,6 +25,7 @@ safetensors, everything else to JSON.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -227,7 +228,7 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
         )
     if has_run:
         previous = read_json(saved)
-        if previous.get("hash") != config_hash(cfg):
+        if previous.get("hash") != config_hash(cfg) and not _same_but_newer_defaults(previous, cfg):
             changed = sorted(
                 key
                 for key, value in config_to_dict(cfg).items()
@@ -237,6 +238,19 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
                 f"--resume: the configuration differs from the one in {saved} "
                 f"({', '.join(changed) or 'hash'}); resume with the same options"
             )
+
+
+def _same_but_newer_defaults(previous: dict[str, Any], cfg: Any) -> bool:
+    """True when ``previous`` (a saved ``train_config.json``) lacks only options added since,
+    each at its default here: the run is the same, so it may be resumed."""
+    saved = previous.get("config")
+    if not isinstance(saved, dict) or not dataclasses.is_dataclass(cfg):
+        return False
+    current = config_to_dict(cfg)
+    defaults = config_to_dict(type(cfg)())
+    if any(current[key] != defaults.get(key) for key in set(current) - set(saved)):
+        return False
+    return previous.get("hash") == config_hash({k: v for k, v in current.items() if k in saved})
 
 
 def write_train_config(out: Path, cfg: Any) -> None:
