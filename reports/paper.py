@@ -65,10 +65,11 @@ class Report:
 CAPTIONS = {
     "accuracy_vs_length": "Accuracy vs input length per task: each task's main model and its "
     "baselines, 95% Wilson intervals, n per point, training length (dashed) and chance (dotted).",
-    "generalization_grid": "RMT accuracy by training length (rows) and evaluation length "
-    "(columns), on one length axis; n per cell, the training length outlined.",
-    "flops_vs_length": "Analytic forward FLOPs per sample, RMT (segment 512) vs full attention, "
-    "OPT sizes; memory tokens left out as in the paper.",
+    "generalization_grid": "RMT (and ARMT) accuracy by training length (rows) and evaluation "
+    "length (columns), one panel per task and kind; n per cell, the training length outlined.",
+    "flops_vs_length": "Analytic forward FLOPs per sample, RMT (segment 512) and ARMT (dotted: "
+    "plus the associative memory's reads and writes) vs full attention, OPT sizes; the RMT's "
+    "memory tokens left out as in the paper.",
     "efficiency_vs_length": "Peak process memory, the model's own peak memory (where recorded) and "
     "seconds per sample (median, 10th-90th percentile) vs input length, one line per model.",
     "curriculum_ablation": "Accuracy vs input length with and without the curriculum, same task "
@@ -118,13 +119,14 @@ def build_report(results: str | Path, out: str | Path, runs: str | Path | None =
         report.missing.append(
             (
                 "generalization_grid",
-                "needs RMT rows of models trained on >= 2 different "
+                "needs RMT or ARMT rows of models trained on >= 2 different "
                 "segment counts (train_segments), evaluated at several lengths",
             )
         )
     else:
         note = (
-            f"{grid['task'].nunique()} task(s), train segments {sorted(int(v) for v in grid['train_segments'].unique())}, "
+            f"{grid['task'].nunique()} task(s), kinds {', '.join(sorted(grid['kind'].unique()))}, "
+            f"train segments {sorted(int(v) for v in grid['train_segments'].unique())}, "
             f"eval segments {grid['segments'].min()}..{grid['segments'].max()}"
         )
         emit("generalization_grid", grid, plots.plot_generalization, note)
@@ -136,7 +138,11 @@ def build_report(results: str | Path, out: str | Path, runs: str | Path | None =
         "flops_vs_length",
         flops,
         plots.plot_flops,
-        f"analytic; full/RMT at {format_length(big['length'].max())}: {note}",
+        f"analytic; full/RMT at {format_length(big['length'].max())}: {note}; ARMT/RMT: "
+        + ", ".join(
+            f"{m} {a / r:.3f}"
+            for m, a, r in zip(big["model"], big["armt_flops"], big["rmt_flops"], strict=True)
+        ),
     )
 
     efficiency = tables.efficiency_table(rows)

@@ -25,6 +25,7 @@ from reports.accuracy_marks import (
 )
 from reports.style import (
     MARKERS,
+    MEMORY_KINDS,
     MODEL_DISPLAY_NAMES,
     PAPER_MAX_LENGTH,
     SPARE_COLOURS,
@@ -63,8 +64,12 @@ def model_label(model: str, kind: str, task: str) -> str:
 
 
 def _model_order(part: pd.DataFrame) -> list[tuple[str, str]]:
+    """RMT first, then ARMT, then the baselines (by kind, then name)."""
     models = part[["model", "kind"]].drop_duplicates()
-    models = models.assign(rmt=models["kind"] != "rmt").sort_values(["rmt", "kind", "model"])
+    rank = [
+        MEMORY_KINDS.index(k) if k in MEMORY_KINDS else len(MEMORY_KINDS) for k in models["kind"]
+    ]
+    models = models.assign(rank=rank).sort_values(["rank", "kind", "model"])
     return list(zip(models["model"], models["kind"], strict=True))
 
 
@@ -103,7 +108,7 @@ def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
             train = training_label(_first(curve, "train_segments"), _first(curve, "segment_size"))
             label = model_label(model, kind, task) + (f" ({train})" if train else "")
             draw_series(ax, curve, colour=colour, marker=marker, label=label, index=index,
-                        count=len(models), linestyle="-" if kind == "rmt" else "--")  # fmt: skip
+                        count=len(models), linestyle="-" if kind in MEMORY_KINDS else "--")  # fmt: skip
             gone = curve[(curve["n"] == 0) & (curve["skipped"] > 0)]["length"].tolist()
             skipped_shown |= mark_skipped(ax, gone, colour, index, len(models))
             tokens = training_tokens(_first(curve, "train_segments"), _first(curve, "segment_size"))

@@ -2,7 +2,8 @@
 
     plot_generalization(generalization_table, "out/generalization_grid.png")
 
-One heat map per task, stacked so that every panel has the same columns: one per power
+One heat map per task and memory kind (RMT, then ARMT: the table's ``kind`` column;
+a table without it is all RMT), stacked so that every panel has the same columns: one per power
 of two of evaluated segments, from the fewest to the most evaluated in any task (a
 column a task did not run is grey). Tick labels give segments and tokens; each cell
 prints accuracy (%) and its sample count; the cell at the training length is outlined
@@ -20,7 +21,10 @@ from matplotlib.patches import Rectangle
 
 from reports.accuracy_marks import chance_level
 from reports.style import (
+    MEMORY_KINDS,
     format_length,
+    kind_colour,
+    kind_label,
     plt,
     power_of_two_ticks,
     save_figure,
@@ -29,6 +33,21 @@ from reports.style import (
 )
 
 CMAP = "viridis"
+
+
+def _panels(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """(task, kind) pairs present, tasks in the paper's order, RMT before ARMT in each task."""
+    present = set(zip(table["task"], table["kind"], strict=True))
+    order = {kind: i for i, kind in enumerate(MEMORY_KINDS)}
+    return [
+        (task, kind)
+        for task in task_order(table["task"])
+        for kind in sorted({k for t, k in present if t == task}, key=lambda k: (order.get(k, 9), k))
+    ]
+
+
+def _part(table: pd.DataFrame, task: str, kind: str) -> pd.DataFrame:
+    return table[(table["task"] == task) & (table["kind"] == kind)]
 
 
 def _segment_size(part: pd.DataFrame) -> int | None:
@@ -46,19 +65,22 @@ def _tick(segments: int, size: int | None, measured: dict[int, int]) -> str:
 
 
 def plot_generalization(table: pd.DataFrame, path: str | Path) -> Path:
-    """Per task a heat map: rows = segments trained on, columns = segments evaluated on."""
+    """Per task and kind a heat map: rows = segments trained on, columns = segments evaluated on."""
+    if "kind" not in table:
+        table = table.assign(kind="rmt")
+    panels = _panels(table)
     tasks = task_order(table["task"])
     columns = power_of_two_ticks([int(v) for v in table["segments"]])
-    heights = [max(1, table[table["task"] == t]["train_segments"].nunique()) for t in tasks]
+    heights = [max(1, _part(table, t, k)["train_segments"].nunique()) for t, k in panels]
     fig, axes = plt.subplots(
-        len(tasks), 1, figsize=(max(8.0, 0.62 * len(columns) + 3.0), 1.6 + 0.62 * sum(heights)
-                                + 1.0 * len(tasks)),
+        len(panels), 1, figsize=(max(8.0, 0.62 * len(columns) + 3.0), 1.6 + 0.62 * sum(heights)
+                                 + 1.0 * len(panels)),
         squeeze=False, gridspec_kw={"height_ratios": heights}, layout="constrained",
     )  # fmt: skip
     chance = chance_level(tasks)
     image = None
-    for ax, task in zip(axes[:, 0], tasks, strict=True):
-        part = table[table["task"] == task]
+    for ax, (task, kind) in zip(axes[:, 0], panels, strict=True):
+        part = _part(table, task, kind)
         size = _segment_size(part)
         trained = sorted(int(v) for v in part["train_segments"].unique())
         grid = np.full((len(trained), len(columns)), np.nan)
@@ -91,15 +113,17 @@ def plot_generalization(table: pd.DataFrame, path: str | Path) -> Path:
                       fontsize=8)  # fmt: skip
         ax.set_ylabel("trained on\nsegments (tokens)", fontsize=8)
         unit = f"; segment = {size} tokens" if size else ""
-        ax.set_title(f"{task_name(task)}{unit}", loc="left", fontsize=10, fontweight="bold")
+        ax.set_title(f"{task_name(task)}: {kind_label(kind)}{unit}", loc="left", fontsize=10,
+                     fontweight="bold", color=kind_colour(kind) if kind != "rmt" else "black")  # fmt: skip
     axes[-1, 0].set_xlabel("evaluated on: segments (upper line) / tokens (lower line)")
     bar = fig.colorbar(image, ax=axes[:, 0].tolist(), label="accuracy (%)", shrink=0.9, pad=0.02)
     if chance is not None:
         bar.ax.axhline(100 * chance, color="white", linewidth=2)
         bar.ax.text(1.6, 100 * chance, f" chance\n {100 * chance:.0f}%", va="center",
                     fontsize=7, transform=bar.ax.get_yaxis_transform())  # fmt: skip
+    names = " and ".join(kind_label(k) for k in dict.fromkeys(k for _, k in panels))
     fig.suptitle(
-        "Generalization: RMT accuracy (%) by training length (rows) and evaluation length "
+        f"Generalization: {names} accuracy (%) by training length (rows) and evaluation length "
         "(columns)\nred outline: evaluated at the training length; n: samples per cell; "
         "grey: not run",
         x=0.01, ha="left", fontsize=10,

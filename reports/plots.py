@@ -27,7 +27,8 @@ from reports.style import PAPER_MAX_LENGTH, format_length, plt, save_figure, set
 
 
 def plot_flops(table: pd.DataFrame, path: str | Path) -> Path:
-    """Forward FLOPs vs length: RMT (solid) vs full attention (dashed) per model size, ratio annotated."""
+    """Forward FLOPs vs length: RMT (solid), ARMT (dotted, where the table has it) and full
+    attention (dashed) per model size; the full / RMT ratio annotated."""
     fig, ax = plt.subplots(figsize=(8, 5))
     models = list(dict.fromkeys(table["model"]))
     colours = plt.get_cmap("viridis")(np.linspace(0.05, 0.85, len(models)))
@@ -35,6 +36,8 @@ def plot_flops(table: pd.DataFrame, path: str | Path) -> Path:
         part = table[table["model"] == model].sort_values("length")
         ax.plot(part["length"], part["full_attention_flops"], "--", color=colour, linewidth=1.6)
         ax.plot(part["length"], part["rmt_flops"], "-", color=colour, linewidth=2, label=model)
+        if "armt_flops" in part:
+            ax.plot(part["length"], part["armt_flops"], ":", color=colour, linewidth=2.2)
         last = part.iloc[-1]
         ax.annotate(
             f"x{last['ratio']:.0f}",
@@ -56,8 +59,12 @@ def plot_flops(table: pd.DataFrame, path: str | Path) -> Path:
         plt.Line2D([], [], color="black", linestyle="--"),
     ]
     labels += ["RMT (segment 512)", "full attention"]
+    if "armt_flops" in table:
+        handles.append(plt.Line2D([], [], color="black", linestyle=":", linewidth=2.2))
+        labels.append("ARMT (RMT + associative memory;\nkey size 32, nu 3, 10 memory states)")
     ax.legend(handles, labels, loc="upper left", fontsize=8)
-    ax.set_title("Forward FLOPs per sample vs input length: RMT vs full attention, OPT sizes")
+    kinds = "RMT and ARMT" if "armt_flops" in table else "RMT"
+    ax.set_title(f"Forward FLOPs per sample vs input length: {kinds} vs full attention, OPT sizes")
     ax.text(
         0.99,
         0.02,

@@ -1,6 +1,7 @@
 """One look for every figure: colours per task / kind / model size, length labels, figure saving.
 
 colour = task_colour("reasoning")         # the same colour in every figure
+kind_colour("armt"), kind_label("armt")   # "#0b7a75", "ARMT": each model kind's own look
 ax.xaxis.set_major_formatter(length_formatter())   # 4096 -> "4k", 2**20 -> "1M"
 setup_length_axis(ax, lengths, up_to=2**21)         # a tick per power of two up to 2M
 save_figure(fig, "reports/accuracy_vs_length.png")  # atomic, 150 dpi, closes the figure
@@ -33,21 +34,26 @@ TASK_NAMES = {
 }
 KIND_COLOURS = {
     "rmt": "#d62728",
+    "armt": "#0b7a75",  # dark teal: not a task colour and not among SPARE_COLOURS
     "full-attention": "#7f7f7f",
     "truncated": "#9467bd",
     "prompted-lm": "#8c564b",
     "prompted": "#8c564b",  # baselines.prompted_lm.KIND, the kind its result rows carry
 }
-KIND_STYLES = {
+# (efficiency figure: colour = task, line = kind) ARMT dash-dot-dot, apart from RMT's solid
+KIND_STYLES: dict[str, str | tuple] = {
     "rmt": "-",
+    "armt": (0, (6, 1.5, 1, 1.5, 1, 1.5)),
     "full-attention": "--",
     "truncated": ":",
     "prompted-lm": "-.",
     "prompted": "-.",
 }
+MEMORY_KINDS = ("rmt", "armt")  # recurrent-memory models: solid in the accuracy figure, first
 SPARE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728")
 KIND_LABELS = {
     "rmt": "RMT",
+    "armt": "ARMT",
     "full-attention": "full attention",
     "truncated": "truncated",
     "prompted-lm": "prompted LM",
@@ -86,7 +92,7 @@ def kind_colour(kind: str) -> str:
     return KIND_COLOURS.get(kind) or _stable_pick(kind, SPARE_COLOURS)
 
 
-def kind_style(kind: str) -> str:
+def kind_style(kind: str) -> str | tuple:
     return KIND_STYLES.get(kind, "-")
 
 

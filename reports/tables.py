@@ -3,11 +3,11 @@
     rows = reports.load.load_rows("results/")
     summary_table(rows)          # the summary.csv schema of docs/interfaces.md
     accuracy_table(rows)         # accuracy + 95% Wilson interval per (model, kind, task, length)
-    generalization_table(rows)   # task x train_segments x eval segments
+    generalization_table(rows)   # task x kind (RMT, ARMT) x train_segments x eval segments
     model_table(rows)            # one row per (model, task): kind, training length, segment size
     efficiency_table(rows)       # seconds and peak memory per sample, per headline model
     curriculum_table(rows)       # with / without curriculum, tasks that have both
-    flops_table()                # analytic FLOPs, RMT vs full attention, OPT sizes
+    flops_table()                # analytic FLOPs, RMT and ARMT vs full attention, OPT sizes
 
 Accuracy counts answered samples only: rows with ``skipped`` (over a model's
 position limit, out of memory) are counted in ``skipped``, never as wrong.
@@ -30,6 +30,9 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 MODEL_COLUMNS = ("model", "task", "kind", "train_segments", "segment_size", "curriculum")
 EFFICIENCY_KINDS = ("rmt", "full-attention")
+GRID_KINDS = ("rmt", "armt")  # the kinds trained with a curriculum of segment counts
+# The ARMT of the FLOPs figure: ARMTConfig's defaults and the paper's m = 10 memory tokens.
+ARMT_FLOPS = {"key_size": 32, "nu": 3, "memory_tokens": 10}
 
 
 def _accuracy_stats(group: pd.DataFrame) -> pd.Series:
@@ -154,39 +157,42 @@ def _has_value(series: pd.Series) -> pd.Series:
 
 
 def generalization_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """RMT accuracy per task x train_segments x eval segments, for tasks trained at >= 2 lengths.
+    """Accuracy of the memory kinds (RMT, ARMT) per task x kind x train_segments x eval segments.
 
-    Curriculum-trained models only, when there are any (the ablation has its own figure);
-    a sample answered by two models of the same training length counts once.
+    A (task, kind) enters when it was trained at >= 2 lengths. Curriculum-trained models
+    only, when there are any (the ablation has its own figure); a sample answered by two
+    models of the same kind and training length counts once.
     """
-    columns = ["task", "train_segments", "segments", "length", "segment_size", "n", "correct",
-               "accuracy", "ci_low", "ci_high"]  # fmt: skip
+    columns = ["task", "kind", "train_segments", "segments", "length", "segment_size", "n",
+               "correct", "accuracy", "ci_low", "ci_high"]  # fmt: skip
     if rows.empty:
         return pd.DataFrame(columns=columns)
     part = rows[
-        (rows["kind"] == "rmt") & _has_value(rows["train_segments"]) & _has_value(rows["segments"])
+        rows["kind"].isin(GRID_KINDS)
+        & _has_value(rows["train_segments"])
+        & _has_value(rows["segments"])
     ]
     if (part["curriculum"] == True).any():  # noqa: E712 - object column of True/False/None
         part = part[part["curriculum"] != False]  # noqa: E712
     if part.empty:
         return pd.DataFrame(columns=columns)
-    keys = ["task", "train_segments", "segments"]
+    keys = ["task", "kind", "train_segments", "segments"]
     part = part.assign(
         train_segments=part["train_segments"].astype("int64"),
         segments=part["segments"].astype("int64"),
     )
     # Two checkpoints of the same training length (a run's final model is a copy of its last
     # stage) answer the same test samples: count each sample once per cell.
-    part = part.drop_duplicates(subset=["task", "train_segments", "length", "sample_id"])
-    sweep = part.groupby("task")["train_segments"].nunique()
-    part = part[part["task"].isin(sweep[sweep >= 2].index)]  # a grid needs >= 2 training lengths
+    part = part.drop_duplicates(subset=["task", "kind", "train_segments", "length", "sample_id"])
+    sweep = part.groupby(["task", "kind"])["train_segments"].transform("nunique")
+    part = part[sweep >= 2]  # a grid needs >= 2 training lengths
     if part.empty:
         return pd.DataFrame(columns=columns)
     table = accuracy_table(part, keys)
     lengths = part.groupby(keys)["length"].median().round().astype("int64").reset_index()
     table = table.merge(lengths, on=keys)
-    sizes = part.groupby("task")["segment_size"].agg(_first_number).rename("segment_size")
-    table = table.merge(sizes.reset_index(), on="task", how="left")
+    sizes = part.groupby(["task", "kind"])["segment_size"].agg(_first_number)
+    table = table.merge(sizes.rename("segment_size").reset_index(), on=["task", "kind"], how="left")
     return table.loc[:, columns]
 
 
@@ -285,13 +291,33 @@ def flops_table(
     sizes: Sequence[str] = ("125M", "1.3B", "13B", "175B"),
     lengths: Sequence[int] = tuple(512 * 2**k for k in range(13)),
     segment_tokens: int = 512,
+    armt_key_size: int = ARMT_FLOPS["key_size"],
+    armt_nu: int = ARMT_FLOPS["nu"],
+    armt_memory_tokens: int = ARMT_FLOPS["memory_tokens"],
 ) -> pd.DataFrame:
-    """Analytic forward FLOPs (paper counting) of full attention and RMT for OPT sizes."""
+    """Analytic forward FLOPs (paper counting) of full attention, RMT and ARMT for OPT sizes.
+
+    ``rmt_flops`` leaves the memory tokens out, as the paper does; ``armt_flops`` is that
+    plus the associative memory's terms (``rmt_bench.flops_armt.armt_extra``): its read at
+    every position of a segment (task plus ``armt_memory_tokens`` memory tokens) and the
+    write of the ``armt_memory_tokens`` memory states, in every layer.
+    """
     from rmt_bench.flops import PAPER, RMTLayout, compare
+    from rmt_bench.flops_armt import armt_extra
     from rmt_bench.opt_family import opt_shape
 
-    rows = compare([opt_shape(s) for s in sizes], lengths, RMTLayout(segment_tokens), PAPER)
-    return pd.DataFrame([row.__dict__ for row in rows])
+    shapes = [opt_shape(s) for s in sizes]
+    rows = compare(shapes, lengths, RMTLayout(segment_tokens), PAPER)
+    by_name = {shape.name: shape for shape in shapes}
+    with_memory = RMTLayout(segment_tokens, memory_tokens=armt_memory_tokens)
+    table = pd.DataFrame([row.__dict__ for row in rows])
+    extra = [
+        armt_extra(by_name[row.model], row.length, with_memory, armt_key_size, armt_nu).total
+        for row in rows
+    ]
+    table["armt_flops"] = table["rmt_flops"] + extra
+    table["armt_ratio"] = table["full_attention_flops"] / table["armt_flops"]
+    return table
 
 
 def training_table(logs: pd.DataFrame) -> pd.DataFrame:

@@ -2,15 +2,15 @@
 
 Importing this package is cheap: heavy libraries (torch, transformers) are
 imported by the modules that need them, never at import time here. It does
-make RMT checkpoints loadable with ``transformers.AutoConfig`` / ``AutoModel``
-(``model_type = "rmt"``), registered when transformers' auto classes load.
+make RMT and ARMT checkpoints loadable with ``transformers.AutoConfig`` / ``AutoModel``
+(``model_type = "rmt"`` / ``"armt"``), registered when transformers' auto classes load.
 """
 
 __version__ = "0.1.0"
 
 
 def _install_auto_classes() -> None:
-    # model_type "rmt" for transformers' AutoConfig / AutoModel, registered when they load
+    # model_type "rmt" / "armt" for transformers' AutoConfig / AutoModel, registered when they load
     from rmt_bench.auto_hook import install
 
     install()

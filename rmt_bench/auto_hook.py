@@ -4,7 +4,7 @@
 
 ``import rmt_bench`` must stay instant (``rmt-bench --help``), but after it
 ``AutoConfig.from_pretrained(ckpt)`` and ``AutoModel.from_pretrained(ckpt)`` must
-know ``model_type = "rmt"``. So: if transformers' auto modules are already
+know ``model_type = "rmt"`` (and ``"armt"``, ``rmt_bench/hf_auto_armt.py``). So: if transformers' auto modules are already
 imported, register now; otherwise a meta-path finder waits for them and
 registers right after each one finishes loading (``configuration_auto`` ->
 AutoConfig, ``modeling_auto`` -> AutoModel). It touches nothing else.
@@ -27,15 +27,17 @@ MODEL_MODULE = "transformers.models.auto.modeling_auto"
 
 
 def _register_configuration(_module: ModuleType | None = None) -> None:
-    from rmt_bench.hf_auto import register_configuration
+    from rmt_bench import hf_auto, hf_auto_armt
 
-    register_configuration()
+    hf_auto.register_configuration()
+    hf_auto_armt.register_configuration()
 
 
 def _register_model(_module: ModuleType | None = None) -> None:
-    from rmt_bench.hf_auto import register_model
+    from rmt_bench import hf_auto, hf_auto_armt
 
-    register_model()
+    hf_auto.register_model()
+    hf_auto_armt.register_model()
 
 
 HOOKS: dict[str, Callable[[ModuleType | None], None]] = {

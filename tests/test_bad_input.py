@@ -135,6 +135,22 @@ CASES = [
     _case("train-resume-nothing", _with(TRAIN, "--resume"), "no training run"),
     _case("train-segment-size-zero", _with(TRAIN, "--segment-size", "0"), "--segment-size"),
     _case("train-memory-negative", _with(TRAIN, "--memory-tokens", "-1"), "--memory-tokens"),
+    _case(
+        "train-armt-memory-zero",
+        _with(TRAIN, "--model-kind", "armt", "--memory-tokens", "0"),
+        "--memory-tokens >= 1",
+    ),
+    _case(
+        "train-armt-key-size-zero",
+        _with(TRAIN, "--model-kind", "armt", "--armt-key-size", "0"),
+        "--armt-key-size",
+    ),
+    _case(
+        "train-armt-nu-too-big",
+        _with(TRAIN, "--model-kind", "armt", "--armt-nu", "64"),
+        "--armt-nu",
+    ),
+    _case("train-armt-flag-on-rmt", _with(TRAIN, "--armt-nu", "2"), "--model-kind armt only"),
     _case("train-lr-zero", _with(TRAIN, "--lr", "0"), "--lr"),
     _case("train-lr-negative", _with(TRAIN, "--lr", "-1"), "--lr"),
     _case("train-lr-text", _with(TRAIN, "--lr", "abc"), "--lr"),

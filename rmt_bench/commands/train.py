@@ -51,6 +51,16 @@ def _options(func: Any) -> Any:
         click.option("--segment-size", type=int, help="Task tokens per segment."),
         click.option("--memory-tokens", type=int, help="Memory size m."),
         click.option(
+            "--armt-key-size",
+            type=int,
+            help="ARMT: key size d_key of the associative memory [default: 32].",
+        ),
+        click.option(
+            "--armt-nu",
+            type=int,
+            help="ARMT: DPFP order nu; d_phi = 2 x key size x nu per layer [default: 3].",
+        ),
+        click.option(
             "--bptt-depth",
             type=int,
             help="Backpropagate through the last k segments. [default: all segments]",

@@ -5,7 +5,7 @@
 
 Layout of a checkpoint directory:
 
-    config.json        {"kind": "rmt" (or "armt"), "model_type": "rmt", "format": 1,
+    config.json        {"kind": "rmt" (or "armt"), "model_type": the kind, "format": 1,
                         "config": {RMTConfig...}, "segment_size": 499, "tokenizer": "minilm",
                         "extra": {...}}
     README.md          the model card (backbone, task, curriculum, accuracy)
@@ -63,7 +63,9 @@ def _write(model: RMT, directory: Path) -> None:
     config["tokenizer"] = model.tokenizer_name
     meta = {
         "kind": model.kind,
-        "model_type": "rmt",  # transformers' AutoConfig / AutoModel (rmt_bench/hf_auto.py)
+        # transformers' AutoConfig / AutoModel: "rmt" (rmt_bench/hf_auto.py) or "armt"
+        # (rmt_bench/hf_auto_armt.py)
+        "model_type": model.kind,
         "format": FORMAT,
         "config": config,
         "segment_size": model.segment_size,

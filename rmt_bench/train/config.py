@@ -28,6 +28,12 @@ CLIP_MODES = ("value", "norm")
 # shorter lengths and no dynamics tuned to exactly N steps can pass validation).
 SEGMENT_MIXES = ("exact", "uniform")
 PRECISIONS = ("auto", "no", "bf16")  # fp16 would need a loss scaler: not supported
+# ARMT's associative memory (rmt_bench.rmt.armt.ARMTConfig): key size d_key of W_Q / W_K
+# and DPFP order nu, so d_phi = 2 d_key nu features per layer. None: ARMTConfig's defaults.
+ARMT_DEFAULT_KEY_SIZE = 32
+ARMT_DEFAULT_NU = 3
+# Beyond this the per-layer matrices (hidden x 2 d_key nu) outgrow any backbone they serve.
+ARMT_MAX_KEY_SIZE = 4096
 
 
 def parse_curriculum(value: str | int | Sequence[int]) -> tuple[int, ...]:
@@ -74,6 +80,9 @@ class TrainConfig:
     # full-attention only: tile the learned position table to this many positions, so the
     # model can train on stages longer than the backbone's own (None: its own positions)
     extend_positions: int | None = None
+    # ARMT only (--model-kind armt); None: 32 and 3, ARMT's defaults
+    armt_key_size: int | None = None  # d_key of the associative memory's W_Q and W_K
+    armt_nu: int | None = None  # DPFP order: d_phi = 2 * key size * nu
     # curriculum
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
@@ -124,6 +133,12 @@ class TrainConfig:
             return self.steps_per_stage * len(self.curriculum)
         return self.steps_per_stage
 
+    @property
+    def armt_sizes(self) -> tuple[int, int]:
+        """(key size, nu) of the ARMT's associative memory, defaults filled in."""
+        key_size = ARMT_DEFAULT_KEY_SIZE if self.armt_key_size is None else self.armt_key_size
+        return key_size, ARMT_DEFAULT_NU if self.armt_nu is None else self.armt_nu
+
     def validate(self) -> TrainConfig:
         """Raise ``BenchInputError`` naming the first bad option; return self."""
         if not self.task:
@@ -168,11 +183,42 @@ class TrainConfig:
             if value is not None and not 0 <= value < 1:
                 flag = "--" + name.replace("_", "-")
                 raise BenchInputError(f"{flag} must be in [0, 1), got {value}")
+        self._validate_armt()
         if self.batch_size % self.grad_accum:
             raise BenchInputError(
                 f"--batch-size {self.batch_size} is not divisible by --grad-accum {self.grad_accum}"
             )
         return self
+
+    def _validate_armt(self) -> None:
+        given = [
+            flag
+            for flag, value in (
+                ("--armt-key-size", self.armt_key_size),
+                ("--armt-nu", self.armt_nu),
+            )
+            if value is not None
+        ]
+        if self.model_kind != "armt":
+            if given:
+                raise BenchInputError(
+                    f"{given[0]} applies to --model-kind armt only, not {self.model_kind!r}"
+                )
+            return
+        key_size, nu = self.armt_sizes
+        if not isinstance(key_size, int) or not 1 <= key_size <= ARMT_MAX_KEY_SIZE:
+            raise BenchInputError(
+                f"--armt-key-size must be an integer in [1, {ARMT_MAX_KEY_SIZE}], got {key_size!r}"
+            )
+        if not isinstance(nu, int) or not 1 <= nu < 2 * key_size:
+            raise BenchInputError(
+                f"--armt-nu must be an integer in [1, 2 x key size = {2 * key_size}), got {nu!r}"
+            )
+        if self.memory_tokens < 1:
+            raise BenchInputError(
+                "--model-kind armt needs --memory-tokens >= 1 (they write the associative "
+                f"memory), got {self.memory_tokens}"
+            )
 
 
 def _choice(flag: str, value: str, allowed: Sequence[str]) -> None:

@@ -63,7 +63,9 @@ def _load_rmt(folder: str) -> Any:
 def _build_armt(cfg: Any, labels: Sequence[str]) -> Any:
     from rmt_bench.rmt.armt import ARMT, ARMTConfig
 
-    return ARMT(ARMTConfig.from_dict(_rmt_config(cfg, labels).to_dict()))
+    key_size, nu = cfg.armt_sizes
+    options = {**_rmt_config(cfg, labels).to_dict(), "key_size": key_size, "nu": nu}
+    return ARMT(ARMTConfig.from_dict(options))
 
 
 def _load_armt(folder: str) -> Any:

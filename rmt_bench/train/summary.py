@@ -1,6 +1,7 @@
 """The one-paragraph summary a training run logs before its first step.
 
     text = run_summary(cfg, model, stages)   # backbone, parameters, stages, lr, batch, tokens
+                                             # (ARMT: key size, nu, d_phi, state size)
     log_run_summary(cfg, model, stages)      # the same, at INFO on this module's logger
 
 ``rmt-bench train`` sets this module's logger to INFO, so the summary is printed
@@ -28,20 +29,30 @@ def run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> str:
     steps = sum(stage.max_steps for stage in stages)
     tokens = sum(stage.max_steps * cfg.batch_size * stage.length for stage in stages)
     segments = ", ".join(str(stage.segments) for stage in stages)
-    tiled = []
+    lines = [
+        f"training {cfg.model_kind} on {cfg.task} into {len(stages)} stage(s)",
+        f"  backbone {cfg.backbone}: {parameters:,} parameters ({trainable:,} trainable), "
+        f"segment {cfg.segment_size} tokens, memory {cfg.memory_tokens}",
+        f"  segments per stage: {segments} (samples: {cfg.segment_mix})",
+        f"  lr {cfg.lr:g}, batch {cfg.batch_size}, at most {steps:,} steps "
+        f"and {tokens:,} task tokens",
+        f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}",
+    ]
     if cfg.extend_positions is not None:
-        tiled = [f"  position table tiled to {cfg.extend_positions:,} positions"]
-    return "\n".join(
-        [
-            f"training {cfg.model_kind} on {cfg.task} into {len(stages)} stage(s)",
-            f"  backbone {cfg.backbone}: {parameters:,} parameters ({trainable:,} trainable), "
-            f"segment {cfg.segment_size} tokens, memory {cfg.memory_tokens}",
-            f"  segments per stage: {segments} (samples: {cfg.segment_mix})",
-            f"  lr {cfg.lr:g}, batch {cfg.batch_size}, at most {steps:,} steps "
-            f"and {tokens:,} task tokens",
-            f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}",
-            *tiled,
-        ]
+        lines.append(f"  position table tiled to {cfg.extend_positions:,} positions")
+    if cfg.model_kind == "armt":
+        lines.insert(2, _armt_line(cfg, model))
+    return "\n".join(lines)
+
+
+def _armt_line(cfg: TrainConfig, model: Any) -> str:
+    """ARMT's own sizes: key size, nu, d_phi and the recurrent state per sample."""
+    key_size, nu = cfg.armt_sizes
+    state = getattr(model, "state_numel", None)
+    per_sample = f", state {state:,} numbers per sample at any length" if state else ""
+    return (
+        f"  associative memory per layer: key size {key_size}, nu {nu}, "
+        f"d_phi {2 * key_size * nu}{per_sample}"
     )
 
 
