@@ -226,12 +226,14 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
             "another --out"
         )
     if has_run:
+        from rmt_bench.train.config import saved_options
+
         previous = read_json(saved)
-        if previous.get("hash") != config_hash(cfg):
+        # a run saved before an option was renamed or added: compared in today's terms
+        before = saved_options(previous.get("config", {}), str(saved))
+        if config_hash(cfg) not in (previous.get("hash"), config_hash(before)):
             changed = sorted(
-                key
-                for key, value in config_to_dict(cfg).items()
-                if previous.get("config", {}).get(key) != value
+                key for key, value in config_to_dict(cfg).items() if before.get(key) != value
             )
             raise BenchInputError(
                 f"--resume: the configuration differs from the one in {saved} "
