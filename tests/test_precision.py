@@ -271,3 +271,22 @@ def test_result_rows_name_the_precision_and_bf16_answers_get_their_own_file(
     with pytest.raises(BenchInputError, match="--precision"):
         _evaluate(tmp_path / "bad", "fp16")
     assert not (tmp_path / "bad").exists()
+
+
+def test_eval_cli_bf16_logs_the_choice_and_writes_it_into_rows(tmp_path: Path, caplog) -> None:
+    from click.testing import CliRunner
+
+    from generators.tasks import task_labels
+    from rmt_bench.cli import cli
+    from rmt_bench.evaluate import read_rows
+
+    labels = tuple(task_labels("memorize"))
+    config = RMTConfig(backbone="tiny-bert", memory_tokens=2, segment_size=60, labels=labels)
+    RMT(config).save_pretrained(tmp_path / "ckpt")
+    args = ["eval", "--model", str(tmp_path / "ckpt"), "--task", "memorize", "--lengths", "128"]
+    args += ["--num-samples", "1", "--no-progress", "--out", str(tmp_path / "res")]
+    result = CliRunner().invoke(cli, [*args, "--precision", "bf16"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "precision: bf16" in caplog.text  # the CLI shows rmt_bench.precision without -v
+    (row,) = read_rows(tmp_path / "res" / "ckpt.memorize.jsonl")
+    assert row["precision"] == "bf16" and row["prediction"] in labels
