@@ -13,8 +13,8 @@ elsewhere; ``resolve_precision`` logs the choice and its reason. bf16 is
 autocast over the backbone only: weights stay fp32, the memory state carried
 between segments is kept in the model's parameter dtype (fp32) by the segment
 loop, and the answer heads run with autocast disabled on fp32 inputs
-(``full_precision``). On a CPU without those flags bf16 still runs, emulated and
-usually slower than fp32. The old training option ``mixed_precision``
+(``full_precision``). On a CPU without those flags bf16 still runs, without
+native bf16 instructions: its speed there says nothing about bf16 hardware. The old training option ``mixed_precision``
 (``no | bf16 | auto``) maps onto this one (``legacy_precision``).
 """
 
@@ -92,7 +92,7 @@ def resolve_precision(requested: str, device: Any) -> str:
         log.info("precision: %s (auto: %s)", chosen, reason)
         return chosen
     if requested == "bf16" and not native:
-        log.warning("precision: bf16 requested, but %s: bf16 is emulated and may be slow", reason)
+        log.warning("precision: bf16 requested, but %s: no native bf16", reason)
     else:
         log.info("precision: %s", requested)
     return requested

@@ -8,9 +8,9 @@
 ``identity`` is the part of the configuration that decides *which* answers a
 result file holds (model, task, sample sources, seed, model options). It is
 hashed into every row's ``config_hash`` (with the precision when it is not
-fp32). Lengths, sample counts, batch size,
-device and output folder are not in it: evaluating more lengths or more samples
-with the same model appends to the same file.
+fp32). Lengths, sample counts, batch size, device and output folder are not in
+it: evaluating more lengths or more samples with the same model appends to the
+same file.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ rows (resume), this process's share of them (``accelerate launch``), in batches
 of ``batch_size``; each answered batch is timed (``MemoryWatch``) and its rows
 are appended and flushed at once. ``--precision bf16`` runs ``predict`` under
 bf16 autocast (``rmt_bench.precision``); every row names the precision used.
-At the end rank 0 merges the shards' rows and rewrites ``summary.csv``. Returns the summary records of this model/task.
+At the end rank 0 merges the shards' rows and rewrites ``summary.csv``.
+Returns the summary records of this model/task.
 The harness only calls the ``AnswerModel`` contract; it never looks at the kind.
 """
 
