@@ -1,8 +1,9 @@
-"""RMT forward throughput and peak RSS against the plain backbone, up to 2M tokens.
+"""RMT forward throughput and peak RSS against the plain backbone, up to 2M tokens, fp32 and bf16.
 
     python benchmarks/bench_rmt_forward.py --quick          # minutes: 16/64 segments, 256 streamed
     python benchmarks/bench_rmt_forward.py                  # 16/64/256/1024 x batch 1,4; 4096 streamed
     python benchmarks/bench_rmt_forward.py --segments 16,256 --batches 2 --threads 2
+    python benchmarks/bench_rmt_forward.py --precisions fp32     # fp32 only (default fp32,bf16)
     python benchmarks/bench_rmt_forward.py --backbone smollm2 --segment-size 32 --segments 16,64 \
         --batches 1 --stream-segments 1024 --threads 2     # SmolLM2-135M, decoder layout
 
@@ -27,8 +28,17 @@ int64 input ids out of the peak (16 MiB for 4 x 1024 segments), which is what
 should stay flat. The ``rmt_stream`` row streams one
 long sample (4096 segments = 2,043,904 tokens) after a 16-segment run in the
 same process and reports the growth of the peak between the two. A final
-``rmt_forward_summary`` line gives, per batch size, the spread of peak RSS
+``rmt_forward_summary`` line gives, per batch size and precision, the spread of peak RSS
 across segment counts (target: within 5 %) and the minimum ratio (target >= 0.95).
+
+Precision: every row runs in one ``precision`` (``fp32``, or ``bf16``: autocast
+over the backbone with memory state and head in fp32, as ``rmt-bench eval
+--precision bf16``; the plain forwards in the same row run in the same
+precision). With both precisions a ``rmt_forward_precision`` line per segment
+count and batch compares the rows of the same run: ``rmt_bf16_vs_rmt_fp32``
+(RMT tokens/s) and ``rmt_bf16_vs_plain_fp32`` (RMT bf16 positions/s against the
+fp32 plain backbone's). Inference: no dropout on either side. bf16 is fast only
+on hardware with native bf16 (AMX-BF16 / AVX512-BF16 CPUs, CUDA GPUs with bf16).
 """
 
 from __future__ import annotations
@@ -82,13 +92,16 @@ def _input_mb(ids) -> float:
     return sum(x.numel() * x.element_size() for x in ids) / 2**20
 
 
-def _interleaved(model, ids, plain_ids, every: int = 1) -> tuple[float, float]:
+def _interleaved(model, ids, plain_ids, every: int = 1, precision: str = "fp32"):
     """One streamed RMT run with a plain backbone forward before every ``every``-th step.
 
     Returns (RMT seconds per segment step, plain seconds per forward): the plain
     forwards are timed inside a forward pre-hook on the memory cell and taken out
     of the RMT wall time, so both see the same machine load along the whole run.
+    Both run in ``precision``.
     """
+    from rmt_bench.precision import autocast
+
     plain_total = 0.0
     plain_count = 0
     step = 0
@@ -106,7 +119,8 @@ def _interleaved(model, ids, plain_ids, every: int = 1) -> tuple[float, float]:
     handle = model.cell.register_forward_pre_hook(plain_forward)
     try:
         start = time.perf_counter()
-        model.stream_logits(ids)
+        with autocast(precision, "cpu"):
+            model.stream_logits(ids)
         wall = time.perf_counter() - start
     finally:
         handle.remove()
@@ -118,22 +132,25 @@ def worker(spec: dict) -> dict:
     """Measure one configuration in this process; return the JSON row."""
     import torch
 
+    from rmt_bench.precision import autocast
+
     torch.set_num_threads(spec["threads"])
     segments, batch, repeats = spec["segments"], spec["batch"], spec["repeats"]
+    precision = spec.get("precision", "fp32")
     model, ids, plain_ids = _model_and_inputs(
         spec["backbone"], segments, batch, spec["seed"], spec["memory"], spec["segment_size"]
     )
     seg = model.segment_size
     # warm-up: a 2-segment RMT run with plain forwards interleaved
-    _interleaved(model, [x[: 2 * seg] for x in ids], plain_ids)
+    _interleaved(model, [x[: 2 * seg] for x in ids], plain_ids, precision=precision)
     # peak RSS and clean throughput: the RMT alone
     before = current_rss_mb()
-    with MemoryWatch() as watch:
+    with MemoryWatch() as watch, autocast(precision, "cpu"):
         model.stream_logits(ids)
     rmt_step, plain_step, ratios = [], [], []
     every = max(1, segments // 64)  # at most ~64 plain forwards per run
     for _ in range(repeats):
-        rmt_s, plain_s = _interleaved(model, ids, plain_ids, every)
+        rmt_s, plain_s = _interleaved(model, ids, plain_ids, every, precision)
         rmt_step.append(rmt_s)
         plain_step.append(plain_s)
         ratios.append(plain_s / rmt_s)
@@ -141,6 +158,8 @@ def worker(spec: dict) -> dict:
     return {
         "bench": "rmt_forward",
         "backbone": spec["backbone"],
+        "precision": precision,
+        "dropout": 0.0,  # inference on both sides
         "segments": segments,
         "batch": batch,
         "segment_size": seg,
@@ -168,19 +187,24 @@ def stream_worker(spec: dict) -> dict:
     """A 16-segment run, then one long sample streamed, in the same process: growth of the peak."""
     import torch
 
+    from rmt_bench.precision import autocast
+
     torch.set_num_threads(spec["threads"])
+    precision = spec.get("precision", "fp32")
     model, ids, _ = _model_and_inputs(
         spec["backbone"], spec["segments"], 1, spec["seed"], spec["memory"], spec["segment_size"]
     )
     seg = model.segment_size
-    model.stream_logits([ids[0][: 2 * seg]])  # warm-up
-    with MemoryWatch() as short:
-        model.stream_logits([ids[0][: 16 * seg]])
-    with MemoryWatch() as long:
-        model.stream_logits(ids)
+    with autocast(precision, "cpu"):
+        model.stream_logits([ids[0][: 2 * seg]])  # warm-up
+        with MemoryWatch() as short:
+            model.stream_logits([ids[0][: 16 * seg]])
+        with MemoryWatch() as long:
+            model.stream_logits(ids)
     return {
         "bench": "rmt_stream",
         "backbone": spec["backbone"],
+        "precision": precision,
         "segments": spec["segments"],
         "segment_size": seg,
         "memory_tokens": spec["memory"],
@@ -221,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=None, help="default 3 (quick: 2)")
     parser.add_argument("--threads", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precisions", default="fp32,bf16", help="comma list (default both)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--stream-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -239,47 +264,77 @@ def main(argv: list[str] | None = None) -> None:
         args.stream_segments if args.stream_segments is not None else (256 if args.quick else 4096)
     )
     repeats = args.repeats or (2 if args.quick else 3)
+    precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
+    if not precisions or any(p not in ("fp32", "bf16") for p in precisions):
+        parser.error("--precisions takes fp32 and/or bf16")
     rows = []
     for batch in batches:
         for count in segments:
+            for precision in precisions:
+                spec = dict(
+                    backbone=args.backbone,
+                    segments=count,
+                    batch=batch,
+                    repeats=repeats if count <= 256 else 1,
+                    threads=args.threads,
+                    seed=args.seed,
+                    precision=precision,
+                    memory=args.memory_tokens,
+                    segment_size=args.segment_size,
+                )
+                row = _run_subprocess("worker", spec)
+                rows.append(row)
+                emit_json_line(row)
+            _precision_line(rows, count, batch)
+    if stream:
+        for precision in precisions:
             spec = dict(
                 backbone=args.backbone,
-                segments=count,
-                batch=batch,
-                repeats=repeats if count <= 256 else 1,
+                segments=stream,
                 threads=args.threads,
                 seed=args.seed,
+                precision=precision,
                 memory=args.memory_tokens,
                 segment_size=args.segment_size,
             )
-            row = _run_subprocess("worker", spec)
-            rows.append(row)
-            emit_json_line(row)
-    if stream:
-        spec = dict(
-            backbone=args.backbone,
-            segments=stream,
-            threads=args.threads,
-            seed=args.seed,
-            memory=args.memory_tokens,
-            segment_size=args.segment_size,
-        )
-        emit_json_line(_run_subprocess("stream-worker", spec))
+            emit_json_line(_run_subprocess("stream-worker", spec))
     for batch in batches:
-        mine = [row for row in rows if row["batch"] == batch]
-        peaks = [row["peak_rss_mb"] for row in mine]
-        model_peaks = [row.get("peak_rss_minus_input_mb", row["peak_rss_mb"]) for row in mine]
-        emit_json_line(
-            {
-                "bench": "rmt_forward_summary",
-                "batch": batch,
-                "segments": [row["segments"] for row in mine],
-                "peak_rss_spread": max(peaks) / min(peaks) - 1.0,
-                "peak_rss_minus_input_spread": max(model_peaks) / min(model_peaks) - 1.0,
-                "min_ratio": min(row["ratio"] for row in mine),
-                "median_ratio": statistics.median(row["ratio"] for row in mine),
-            }
-        )
+        for precision in precisions:
+            mine = [r for r in rows if r["batch"] == batch and r["precision"] == precision]
+            peaks = [row["peak_rss_mb"] for row in mine]
+            model_peaks = [row.get("peak_rss_minus_input_mb", row["peak_rss_mb"]) for row in mine]
+            emit_json_line(
+                {
+                    "bench": "rmt_forward_summary",
+                    "batch": batch,
+                    "precision": precision,
+                    "segments": [row["segments"] for row in mine],
+                    "peak_rss_spread": max(peaks) / min(peaks) - 1.0,
+                    "peak_rss_minus_input_spread": max(model_peaks) / min(model_peaks) - 1.0,
+                    "min_ratio": min(row["ratio"] for row in mine),
+                    "median_ratio": statistics.median(row["ratio"] for row in mine),
+                }
+            )
+
+
+def _precision_line(rows: list[dict], segments: int, batch: int) -> None:
+    """bf16 against fp32 at one segment count and batch, from rows of this run."""
+    found = {r["precision"]: r for r in rows if r["segments"] == segments and r["batch"] == batch}
+    if "fp32" not in found or "bf16" not in found:
+        return
+    bf16, fp32 = found["bf16"], found["fp32"]
+    emit_json_line(
+        {
+            "bench": "rmt_forward_precision",
+            "segments": segments,
+            "batch": batch,
+            "dropout": 0.0,
+            "rmt_bf16_vs_rmt_fp32": bf16["rmt_tokens_per_s"] / fp32["rmt_tokens_per_s"],
+            "rmt_bf16_vs_plain_fp32": bf16["rmt_positions_per_s"] / fp32["plain_tokens_per_s"],
+            "rmt_bf16_vs_plain_bf16": bf16["ratio"],
+            "peak_rss_bf16_vs_fp32": bf16["peak_rss_mb"] / fp32["peak_rss_mb"],
+        }
+    )
 
 
 if __name__ == "__main__":

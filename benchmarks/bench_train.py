@@ -1,27 +1,38 @@
-"""Train-step throughput and peak RSS of RMT training (MiniLM, 499-token segments).
+"""Train-step throughput and peak RSS of RMT training (MiniLM, 499-token segments), fp32 and bf16.
 
-    python benchmarks/bench_train.py            # batch 8 at 2, 4, 8 segments, +/- recompute
+    python benchmarks/bench_train.py            # batch 8 at 2, 4, 8 segments, fp32 and bf16,
+                                                # +/- recompute, the plain backbone's own step
                                                 # (+ MiniLM's own attention dropout at 2, 4)
-    python benchmarks/bench_train.py --quick    # batch 2 at 2 segments, +/- recompute (minutes)
+    python benchmarks/bench_train.py --quick    # batch 2 at 2 segments, fp32 and bf16 (minutes)
     python benchmarks/bench_train.py --segments 4 --batch-size 8 --repeats 5 --threads 2
+    python benchmarks/bench_train.py --precisions fp32 --hidden-dropout 0
 
 One JSON line per configuration (``emit_json_line``): ``tokens_per_s`` is the
 median over ``--repeats`` timed optimizer steps (after one warm-up step) of
-``batch x segments x 499`` task tokens / step seconds; ``peak_rss_mb`` is the
-peak resident memory of the timed steps. A step is what the trainer does:
-forward over all segments with full BPTT, backward, gradient value clipping
-(5), AdamW step. Each configuration runs in its own child process so one
-configuration's freed-but-retained memory never inflates the next one's peak.
-A last line per segment count gives ``recompute_vs_plain`` ratios (throughput and
-peak memory) measured in the same run.
+``batch x segments x 499`` task tokens / step seconds; ``positions_per_s``
+counts all 512 positions of every segment; ``peak_rss_mb`` is the peak
+resident memory of the timed steps. A step is what the trainer does: forward
+over all segments with full BPTT, backward, gradient value clipping (5), AdamW
+step. Each configuration runs in its own child process so one configuration's
+freed-but-retained memory never inflates the next one's peak. Every row states
+its ``precision`` (``bf16``: autocast over the backbone, memory state and head
+in fp32, as ``rmt-bench train --precision bf16``) and the ``attention_dropout``
+and ``hidden_dropout`` the backbone actually ran with.
+
+Comparisons, all measured in the same run, each naming both sides (precision
+and dropout): ``train_step_bf16_vs_fp32`` (RMT against RMT, per segment count),
+``train_step_rmt_vs_plain`` (RMT positions/s against the plain backbone's own
+train step: MiniLM + the same head on one 512-position ``[CLS] ... [SEP]``
+input per sample, same batch, dropout, optimizer and clipping), with the plain
+side in fp32 and in the RMT's precision; ``train_step_recompute_vs_plain``;
+and ``attention_dropout_0_vs_backbone``.
 
 Attention dropout: the main rows train with attention-probability dropout 0 (hidden
-dropout stays at MiniLM's 0.1), because torch's fused CPU attention kernel has no
-dropout; with MiniLM's own attention dropout (0.1) every step falls back to the math
-kernel. ``--backbone-dropout-segments`` (default 2 4) also measures that case, and a
-``attention_dropout_0_vs_backbone`` line gives the ratios. Reference (the issue): the authors'
-encoder reaches about 717 tokens/s at 4 segments with 11.4 GB, and does not fit
-8 segments x batch 8 in 24 GB.
+dropout stays at MiniLM's 0.1 unless ``--hidden-dropout``), because torch's fused CPU
+attention kernel has no dropout; with MiniLM's own attention dropout (0.1) every step
+falls back to the math kernel. ``--backbone-dropout-segments`` (default 2 4; none with
+``--quick``) also measures that case. bf16 is fast only on hardware with native bf16
+(CPUs with AMX-BF16 / AVX512-BF16, CUDA GPUs with bf16); elsewhere it is emulated.
 """
 
 from __future__ import annotations
@@ -37,7 +48,7 @@ from typing import Any
 
 from rmt_bench.profiling import emit_json_line
 
-AUTHORS_TOKENS_PER_S_4SEG = 717.0
+POSITIONS = 512  # MiniLM's positions: a segment step and a plain step both fill them
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,8 @@ class Setting:
     recompute_segments: bool = False
     attention_dropout: float | None = None  # None: MiniLM's own (0.1)
     hidden_dropout: float | None = None  # None: MiniLM's own (0.1)
+    precision: str = "fp32"  # fp32 | bf16 (autocast over the backbone)
+    plain: bool = False  # the plain backbone's own step on one 512-position input per sample
 
 
 def _one(setting: Setting) -> dict:
@@ -58,6 +71,7 @@ def _one(setting: Setting) -> dict:
     import torch
 
     from rmt_bench.backbones import attention_dropout_of
+    from rmt_bench.precision import autocast
     from rmt_bench.profiling import MemoryWatch
     from rmt_bench.rmt import RMT, RMTConfig
     from rmt_bench.train.config import TrainConfig
@@ -84,10 +98,27 @@ def _one(setting: Setting) -> dict:
     batch = setting.batch_size
     ids = [torch.randint(1000, vocab, (length,), generator=generator) for _ in range(batch)]
     labels = torch.randint(0, len(model.labels), (batch,), generator=generator)
+    tok = model.tokenizer
+    plain_ids = torch.cat(  # [CLS] 510 tokens [SEP]: the plain backbone's input
+        [
+            torch.full((batch, 1), tok.cls_token_id),
+            torch.randint(1000, vocab, (batch, POSITIONS - 2), generator=generator),
+            torch.full((batch, 1), tok.sep_token_id),
+        ],
+        dim=1,
+    )
+
+    def loss_of() -> torch.Tensor:
+        with autocast(setting.precision, "cpu"):
+            if not setting.plain:
+                return model(input_ids=ids, labels=labels).loss
+            hidden = model.cell.backbone(input_ids=plain_ids).last_hidden_state
+            logits = model.head(hidden[:, 0])  # the same head, on [CLS]
+            return torch.nn.functional.cross_entropy(logits, labels)
 
     def step() -> float:
         start = time.perf_counter()
-        loss = model(input_ids=ids, labels=labels).loss
+        loss = loss_of()
         loss.backward()
         clip_gradients(model.parameters(), cfg)
         optimizer.step()
@@ -100,8 +131,9 @@ def _one(setting: Setting) -> dict:
         seconds = [step() for _ in range(setting.repeats)]
     median = statistics.median(seconds)
     backbone_config = model.cell.backbone.config
+    positions = batch * POSITIONS * (1 if setting.plain else setting.segments)
     return {
-        "benchmark": "train_step",
+        "benchmark": "train_step_plain_backbone" if setting.plain else "train_step",
         "backbone": "minilm",
         "segment_size": 499,
         "memory_tokens": 10,
@@ -111,7 +143,8 @@ def _one(setting: Setting) -> dict:
         "hidden_dropout": backbone_config.hidden_dropout_prob,
         "step_seconds_median": round(median, 3),
         "step_seconds": [round(s, 3) for s in seconds],
-        "tokens_per_s": round(batch * length / median, 1),
+        "tokens_per_s": round(batch * (POSITIONS if setting.plain else length) / median, 1),
+        "positions_per_s": round(positions / median, 1),
         "peak_rss_mb": round(watch.peak_rss_mb, 1),
     }
 
@@ -131,39 +164,31 @@ def _child(setting: Setting) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _side(row: dict) -> dict:
+    """What one side of a comparison ran with: kind, precision, dropout."""
+    keys = ("benchmark", "precision", "attention_dropout", "hidden_dropout", "recompute_segments")
+    return {key: row.get(key) for key in keys}
+
+
 def _ratio_line(benchmark: str, faster: dict, slower: dict, **fields: Any) -> None:
     """Throughput and peak-RSS ratios of two rows measured in this run (if both ran)."""
-    if "tokens_per_s" in faster and "tokens_per_s" in slower:
+    if "positions_per_s" in faster and "positions_per_s" in slower:
         emit_json_line(
             {
                 "benchmark": benchmark,
                 **fields,
-                "throughput_ratio": round(faster["tokens_per_s"] / slower["tokens_per_s"], 3),
+                "a": _side(faster),
+                "b": _side(slower),
+                "throughput_ratio": round(faster["positions_per_s"] / slower["positions_per_s"], 3),
                 "peak_rss_ratio": round(faster["peak_rss_mb"] / slower["peak_rss_mb"], 3),
             }
         )
 
 
-def _measure_pair(base: Setting) -> dict:
-    """Rows without and with recompute, then their ratios; returns the plain row."""
-    rows = {}
-    for recompute in (False, True):
-        row = _child(replace(base, recompute_segments=recompute))
-        if base.segments == 4 and "tokens_per_s" in row:
-            row["vs_authors_717_tokens_per_s"] = round(
-                row["tokens_per_s"] / AUTHORS_TOKENS_PER_S_4SEG, 2
-            )
-        emit_json_line(row)
-        rows[recompute] = row
-    _ratio_line(
-        "train_step_recompute_vs_plain",
-        rows[True],
-        rows[False],
-        segments=base.segments,
-        batch_size=base.batch_size,
-        attention_dropout=rows[False].get("attention_dropout"),
-    )
-    return rows[False]
+def _measured(setting: Setting) -> dict:
+    row = _child(setting)
+    emit_json_line(row)
+    return row
 
 
 def main() -> None:
@@ -173,11 +198,18 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="default 8")
     parser.add_argument("--repeats", type=int, default=None, help="timed steps (default 3)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precisions", default="fp32,bf16", help="comma list (default both)")
+    parser.add_argument(
+        "--recompute",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also measure segment recompute (default: yes, no with --quick)",
+    )
     parser.add_argument(
         "--backbone-dropout-segments",
         type=int,
         nargs="*",
-        help="segment counts also measured with MiniLM's own attention dropout (default 2 4)",
+        help="of --segments, those also measured with MiniLM's own attention dropout (default 2 4)",
     )
     parser.add_argument(
         "--hidden-dropout", type=float, help="override MiniLM's hidden dropout (default: keep 0.1)"
@@ -188,27 +220,47 @@ def main() -> None:
     if args.child:
         emit_json_line(_one(Setting(**json.loads(args.child))))
         return
+    precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
+    if not precisions or any(p not in ("fp32", "bf16") for p in precisions):
+        parser.error("--precisions takes fp32 and/or bf16")
     batch = args.batch_size or (2 if args.quick else 8)
     repeats = args.repeats or (2 if args.quick else 3)
+    recompute = args.recompute if args.recompute is not None else not args.quick
     backbone_dropout = args.backbone_dropout_segments
     if backbone_dropout is None:
-        backbone_dropout = [2] if args.quick else [2, 4]
-    fast: dict[int, dict] = {}
+        backbone_dropout = [] if args.quick else [2, 4]
+    base = Setting(1, batch, repeats, args.threads, hidden_dropout=args.hidden_dropout)
+    plain = {
+        p: _measured(replace(base, attention_dropout=0.0, precision=p, plain=True))
+        for p in precisions
+    }
     for n in args.segments or ([2] if args.quick else [2, 4, 8]):
-        base = Setting(n, batch, repeats, args.threads, hidden_dropout=args.hidden_dropout)
-        fast[n] = _measure_pair(replace(base, attention_dropout=0.0))
-    for n in backbone_dropout:
-        slow = _measure_pair(
-            Setting(n, batch, repeats, args.threads, hidden_dropout=args.hidden_dropout)
-        )
-        if n in fast:
+        rows = {}
+        for p in precisions:
+            setting = replace(base, segments=n, attention_dropout=0.0, precision=p)
+            rows[p] = _measured(setting)
+            for side in dict.fromkeys(("fp32", p)):
+                if side in plain:
+                    _ratio_line(
+                        "train_step_rmt_vs_plain",
+                        rows[p],
+                        plain[side],
+                        segments=n,
+                        batch_size=batch,
+                    )
+            if recompute:
+                slow = _measured(replace(setting, recompute_segments=True))
+                _ratio_line(
+                    "train_step_recompute_vs_plain", slow, rows[p], segments=n, batch_size=batch
+                )
+        if "fp32" in rows and "bf16" in rows:
             _ratio_line(
-                "attention_dropout_0_vs_backbone",
-                fast[n],
-                slow,
-                segments=n,
-                batch_size=batch,
-                recompute_segments=False,
+                "train_step_bf16_vs_fp32", rows["bf16"], rows["fp32"], segments=n, batch_size=batch
+            )
+        for p in precisions if n in backbone_dropout else ():
+            own = _measured(replace(base, segments=n, precision=p))
+            _ratio_line(
+                "attention_dropout_0_vs_backbone", rows[p], own, segments=n, batch_size=batch
             )
 
 

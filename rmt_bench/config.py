@@ -16,7 +16,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,13 +57,22 @@ def resolve_config(
     cls: type[ConfigT],
     config_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
+    upgrade: Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
 ) -> ConfigT:
-    """Build ``cls`` from its defaults, then the file's values, then non-None overrides."""
+    """Build ``cls`` from its defaults, then the file's values, then non-None overrides.
+
+    ``upgrade(values, origin)`` renames old options of the file's values first.
+    """
     names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     if config_file is not None:
-        for key, value in load_config_file(config_file).items():
-            key = str(key).replace("-", "_")
+        loaded = {
+            str(key).replace("-", "_"): value
+            for key, value in load_config_file(config_file).items()
+        }
+        if upgrade is not None:
+            loaded = upgrade(loaded, str(config_file))
+        for key, value in loaded.items():
             if key not in names:
                 raise BenchInputError(f"unknown option {key!r} in config file {config_file}")
             values[key] = value

@@ -194,7 +194,8 @@ CASES = [
     _case("train-preset-unknown", _with(TRAIN, "--preset", "banana"), "--preset"),
     _case("train-advance-at-high", _with(TRAIN, "--advance-at", "2"), "--advance-at"),
     _case("train-patience-zero", _with(TRAIN, "--patience", "0"), "--patience"),
-    _case("train-precision-unknown", _with(TRAIN, "--mixed-precision", "fp8"), "precision"),
+    _case("train-precision-unknown", _with(TRAIN, "--precision", "fp8"), "--precision"),
+    _case("train-precision-legacy", _with(TRAIN, "--mixed-precision", "fp8"), "precision"),
     _case("train-val-every-zero", _with(TRAIN, "--val-every", "0"), "--val-every"),
     _case("train-bptt-zero", _with(TRAIN, "--bptt-depth", "0"), "--bptt-depth"),
     _case("train-lora-negative", _with(TRAIN, "--lora-r", "-1"), "--lora-r"),
@@ -217,6 +218,7 @@ CASES = [
     _case("eval-out-rows-not-utf8", _with(EVAL, "--out", "{fx}/res_utf8"), "utf-8"),
     _case("eval-out-row-length-text", _with(EVAL, "--out", "{fx}/res_length"), "length"),
     _case("eval-device-banana", _with(EVAL, "--device", "banana"), "--device"),
+    _case("eval-precision-unknown", _with(EVAL, "--precision", "fp16"), "--precision"),
     _case(
         "eval-device-cuda-without-gpu",
         _with(EVAL, "--device", "cuda"),

@@ -50,8 +50,8 @@ def test_every_option_of_every_subcommand_shows_its_default(name: str) -> None:
     context = click.Context(command, info_name=name)
     silent = []
     for option in command.params:
-        if not isinstance(option, click.Option) or option.required:
-            continue
+        if not isinstance(option, click.Option) or option.required or option.hidden:
+            continue  # hidden: a deprecated alias, not in the help
         if option.is_flag and not option.secondary_opts:
             continue  # a plain flag: off unless given
         record = option.get_help_record(context)

@@ -80,7 +80,7 @@ class Recorder:
         Path(out).mkdir(parents=True, exist_ok=True)
         return SimpleNamespace(
             is_main_process=True, out=out, processes=1, global_step=0, seconds=0.0,
-            final_accuracy=None, stages=[],
+            final_accuracy=None, stages=[], precision="fp32",
         )  # fmt: skip
 
     def evaluate(self, config: Any, **kwargs: Any) -> list[dict[str, Any]]:

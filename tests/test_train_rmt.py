@@ -178,8 +178,10 @@ def test_full_attention_kind_trains_through_the_same_loop(tmp_path: Path) -> Non
 
 def test_bf16_autocast_trains_and_saves_float32_weights(tmp_path: Path) -> None:
     out = tmp_path / "bf16"
-    train(_cfg(mixed_precision="bf16", curriculum=(2,), steps_per_stage=2, val_every=2), out,
-          progress=False)  # fmt: skip
+    result = train(_cfg(precision="bf16", curriculum=(2,), steps_per_stage=2, val_every=2), out,
+                   progress=False)  # fmt: skip
+    assert result.precision == "bf16"  # the train summary names it, and so does the checkpoint
+    assert RMT.from_pretrained(out).extra["precision"] == "bf16"
     weights = load_file(out / "last" / "model.safetensors")
     assert all(w.dtype == torch.float32 and torch.isfinite(w).all() for w in weights.values())
     records = read_log(out / "train_log.jsonl")

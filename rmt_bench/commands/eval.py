@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import click
 
+from rmt_bench.precision import PRECISIONS
+
 MODEL_HELP = (
     "Checkpoint directory (its config.json 'kind': rmt, armt or full-attention), "
     "hf:NAME_OR_PATH (a prompted causal LM), or truncated:DIR (one window only)."
@@ -51,6 +53,17 @@ MODEL_HELP = (
 @click.option("--device", help="cpu, cuda, cuda:1, ... (default auto).")
 @click.option("--threads", type=int, help="torch CPU threads (default: torch's choice).")
 @click.option(
+    "--precision",
+    type=click.Choice(PRECISIONS),
+    help="bf16: autocast over the backbone (memory state and head stay fp32); auto: bf16 on "
+    "CUDA with bf16 and on AMX-BF16/AVX512-BF16 CPUs, else fp32.",
+)
+@click.option(
+    "--compile/--no-compile",
+    default=None,
+    help="torch.compile the memory cell (off by default; pays off on long samples).",
+)
+@click.option(
     "--extend-positions",
     type=int,
     help="full-attention only: tile the position table to this many positions. "
@@ -82,9 +95,11 @@ def command(
     config_file: str | None, no_progress: bool | None, overwrite: bool, **flags: object
 ) -> None:
     """Evaluate a model on a task at many lengths (resumable, one JSONL row per sample)."""
+    import logging
     import os
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.getLogger("rmt_bench.precision").setLevel(logging.INFO)  # what --precision chose
     from transformers.utils import logging as hf_logging
 
     from generators.owned import allow_overwrite

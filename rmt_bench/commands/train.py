@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from rmt_bench.commands._help import preset_help, show_defaults
+from rmt_bench.precision import PRECISIONS
 from rmt_bench.train.config import TrainConfig
 from rmt_bench.train.models import model_kinds
 from rmt_bench.train.presets import PRESETS
@@ -128,7 +129,20 @@ def _options(func: Any) -> Any:
         click.option("--weight-decay", type=float),
         click.option("--grad-clip", type=float, help="Clip threshold (0: no clipping)."),
         click.option("--grad-clip-mode", type=click.Choice(["value", "norm"])),
-        click.option("--mixed-precision", type=click.Choice(["auto", "no", "bf16"])),
+        click.option(
+            "--precision",
+            type=click.Choice(PRECISIONS),
+            help="bf16: autocast over the backbone (memory state and head stay fp32); "
+            "auto: bf16 on CUDA with bf16 and on AMX-BF16/AVX512-BF16 CPUs, else fp32.",
+        ),
+        click.option(
+            "--mixed-precision", type=click.Choice(["auto", "no", "bf16"]), hidden=True
+        ),  # deprecated: read as --precision (no -> fp32)
+        click.option(
+            "--compile/--no-compile",
+            default=None,
+            help="torch.compile the memory cell (off by default; pays off on long runs).",
+        ),
         click.option("--seed", type=int),
         click.option(
             "--data",
@@ -178,6 +192,9 @@ def command(
 
     # the start-up summary (backbone, parameters, stages, lr, batch, tokens) shows without -v
     logging.getLogger("rmt_bench.train.summary").setLevel(logging.INFO)
+    logging.getLogger("rmt_bench.precision").setLevel(logging.INFO)  # what --precision chose
+    if flags.get("mixed_precision") is not None:
+        logging.getLogger(__name__).warning("--mixed-precision is deprecated: use --precision")
     overrides = {key: value for key, value in flags.items() if value is not None}
     saved = Path(out) / TRAIN_CONFIG
     if resume and not saved.is_file():
@@ -197,6 +214,7 @@ def command(
         "global_step": result.global_step,
         "seconds": round(result.seconds, 1),
         "final_val_accuracy": result.final_accuracy,
+        "precision": result.precision,
         "stages": [
             {key: stage[key] for key in ("stage", "segments", "steps", "best_accuracy")}
             for stage in result.stages

@@ -7,9 +7,10 @@
 
 ``identity`` is the part of the configuration that decides *which* answers a
 result file holds (model, task, sample sources, seed, model options). It is
-hashed into every row's ``config_hash``. Lengths, sample counts, batch size,
-device and output folder are not in it: evaluating more lengths or more samples
-with the same model appends to the same file.
+hashed into every row's ``config_hash`` (with the precision when it is not
+fp32). Lengths, sample counts, batch size, device and output folder are not in
+it: evaluating more lengths or more samples with the same model appends to the
+same file.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from typing import Any
 
 from generators.errors import BenchInputError
+from rmt_bench.precision import check_precision
 
 WINDOW_SIDES = ("last", "first")
 
@@ -42,6 +44,8 @@ class EvalConfig:
     depth: float | str | None = None
     device: str = "auto"
     threads: int | None = None  # torch CPU threads (None = torch's default)
+    precision: str = "auto"  # fp32 | bf16 | auto (rmt_bench.precision)
+    compile: bool = False  # torch.compile the memory cell
     extend_positions: int | None = None
     window: str = "last"
     chat_template: bool = False
@@ -81,6 +85,7 @@ class EvalConfig:
             raise BenchInputError(f"--window must be one of {WINDOW_SIDES}, got {self.window!r}")
         if self.extend_positions is not None and self.extend_positions < 1:
             raise BenchInputError(f"--extend-positions must be >= 1, got {self.extend_positions}")
+        check_precision(self.precision)
         if self.threads is not None and self.threads < 1:
             raise BenchInputError(f"--threads must be >= 1, got {self.threads}")
         if self.max_new_tokens < 1:
@@ -92,7 +97,19 @@ class EvalConfig:
         self.length_values()
 
     def identity(
-        self, model: dict[str, Any], tokenizer: str, source: dict[str, Any]
+        self,
+        model: dict[str, Any],
+        tokenizer: str,
+        source: dict[str, Any],
+        precision: str = "fp32",
     ) -> dict[str, Any]:
-        """What the rows' answers depend on; its hash is the rows' ``config_hash``."""
-        return {"model": model, "task": self.task, "tokenizer": tokenizer, "source": source}
+        """What the rows' answers depend on; its hash is the rows' ``config_hash``.
+
+        ``precision`` is the resolved one; fp32 adds nothing, so files written
+        before ``--precision`` existed keep their hash, and bf16 answers never
+        mix with fp32 ones in one file.
+        """
+        identity = {"model": model, "task": self.task, "tokenizer": tokenizer, "source": source}
+        if precision != "fp32":
+            identity["precision"] = precision
+        return identity

@@ -61,6 +61,7 @@ ROW_FIELDS = (
     "timestamp",
     "rss_peak_mb",
     "model_peak_mb",
+    "precision",
 )
 PART_INFIX = ".part-"
 CONFIG_SUFFIX = ".config.json"

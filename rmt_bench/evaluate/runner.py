@@ -8,8 +8,10 @@ model, check its tokenizer and labels against the samples, refuse a results
 file of another configuration, then per length: the samples not yet in the
 rows (resume), this process's share of them (``accelerate launch``), in batches
 of ``batch_size``; each answered batch is timed (``MemoryWatch``) and its rows
-are appended and flushed at once. At the end rank 0 merges the shards' rows
-and rewrites ``summary.csv``. Returns the summary records of this model/task.
+are appended and flushed at once. ``--precision bf16`` runs ``predict`` under
+bf16 autocast (``rmt_bench.precision``); every row names the precision used.
+At the end rank 0 merges the shards' rows and rewrites ``summary.csv``.
+Returns the summary records of this model/task.
 The harness only calls the ``AnswerModel`` contract; it never looks at the kind.
 """
 
@@ -166,6 +168,7 @@ def _row(
     model_mb: float | None,
     config_hash: str,
     fields: dict[str, Any],
+    precision: str,
 ) -> dict[str, Any]:
     n_tokens = int(sample["n_tokens"])
     skipped = prediction.skipped
@@ -202,6 +205,7 @@ def _row(
         # keeps no allocator statistics): reports draw both.
         "rss_peak_mb": None if skipped else round(rss_mb, 1),
         "model_peak_mb": None if skipped or model_mb is None else round(model_mb, 1),
+        "precision": precision,  # fp32, or bf16 (autocast over the backbone)
     }
 
 
@@ -257,6 +261,7 @@ def _run(
     from rmt_bench.config import config_to_dict
     from rmt_bench.evaluate.progress import LengthProgress
     from rmt_bench.evaluate.summary import write_summary
+    from rmt_bench.precision import autocast, resolve_precision
     from rmt_bench.profiling import MemoryWatch
     from rmt_bench.registry import ModelOptions, load_answer_model
 
@@ -277,12 +282,18 @@ def _run(
             max_new_tokens=config.max_new_tokens,
         )
         model = load_answer_model(config.model, options)
+    if config.compile:
+        from rmt_bench.cell_compile import compile_memory_cell
+
+        compile_memory_cell(model)
+    model_device = str(getattr(model, "device", device))
+    precision = resolve_precision(config.precision, model_device)  # logged
     if labels is not None:
         _check_labels(model, config.task, labels)
     source = open_samples(config, model.tokenizer_name, labels=model.labels)
     refs = {length: source.refs(length, config.num_samples) for length in lengths}  # checks all
     source.load(refs[min(lengths)][0])  # a length too short for the facts fails here, not mid-run
-    identity = config.identity(model.describe(), model.tokenizer_name, source.identity())
+    identity = config.identity(model.describe(), model.tokenizer_name, source.identity(), precision)
     digest = hash_of(identity)
     out = prepare_out_dir(config.out)
     rows = RowsFile(out, f"{name}.{config.task}")
@@ -294,7 +305,7 @@ def _run(
 
     done = rows.done_ids()
     # Peak memory of the device the model runs on: CUDA allocations, else process RSS.
-    on_cuda = str(getattr(model, "device", device)).startswith("cuda")
+    on_cuda = model_device.startswith("cuda")
     fields = _model_fields(model, config.model)
     part = shard.index if shard.sharded else None
     with rows.writer(part) as write:
@@ -307,7 +318,7 @@ def _run(
             ) as progress:
                 for batch in _batches(mine, config.batch_size):
                     samples = [source.load(ref) for ref in batch]
-                    with MemoryWatch() as watch:
+                    with MemoryWatch() as watch, autocast(precision, model_device):
                         predictions = model.predict(samples)
                     if len(predictions) != len(samples):
                         raise RuntimeError(
@@ -331,6 +342,7 @@ def _run(
                                 model_mb=cuda_peak,
                                 config_hash=digest,
                                 fields=fields,
+                                precision=precision,
                             )
                         )
                     del samples, predictions

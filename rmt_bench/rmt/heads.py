@@ -10,6 +10,8 @@
 
 The classification head reads the last segment's [CLS] (encoders) or last
 token (decoders); the full-attention baseline reuses it on a plain backbone.
+It always computes in its weights' dtype (fp32), autocast or not
+(``rmt_bench.precision``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import torch
 from torch import nn
 
 from generators.errors import BenchInputError
+from rmt_bench.precision import full_precision
 
 
 class ClassificationHead(nn.Module):
@@ -39,9 +42,11 @@ class ClassificationHead(nn.Module):
                 layer.bias.zero_()
 
     def forward(self, states: torch.Tensor) -> torch.Tensor:
-        """(B, H) -> (B, num_labels)."""
-        hidden = torch.tanh(self.dense(self.dropout(states)))
-        return self.out(self.dropout(hidden))
+        """(B, H) -> (B, num_labels), in the head's dtype even under bf16 autocast."""
+        with full_precision(states.device):
+            states = states.to(self.dense.weight.dtype)
+            hidden = torch.tanh(self.dense(self.dropout(states)))
+            return self.out(self.dropout(hidden))
 
 
 class LabelTokens:

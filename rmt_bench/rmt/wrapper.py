@@ -20,7 +20,9 @@ checkpoints each segment's activations. Without gradients only the memory
 (B, m, H) and the current segment live, so peak memory is flat in length.
 The carried state may also be a tuple of batch-first tensors (ARMT's
 ``(memory, A, z)``, ``rmt_bench.rmt.armt``): the loop touches it only through
-``rmt_bench.rmt.state``.
+``rmt_bench.rmt.state``. Under bf16 autocast (``rmt_bench.precision``) the
+backbone computes in bf16, but the carried state is cast back to the initial
+memory's dtype (fp32) after every step and the heads compute in fp32.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from generators.errors import BenchInputError
 from rmt_bench.backbones import Backbone, load_backbone
 from rmt_bench.contract import SKIPPED_OOM, ClassifierOutput, Prediction
 from rmt_bench.data import SegmentPlan, num_segments, sample_input_ids
+from rmt_bench.precision import as_dtype_of, full_precision
 from rmt_bench.rmt.config import RMTConfig
 from rmt_bench.rmt.heads import ClassificationHead, LabelTokens
 from rmt_bench.rmt.layouts import DecoderLayout, EncoderLayout, StepInputs
@@ -263,6 +266,7 @@ class RMT(nn.Module):
         plan = SegmentPlan([int(x.numel()) for x in ids], self.segment_size)
         layout = self.cell.layout
         init = self.cell.initial_memory(batch)  # (B, m, H)
+        reference = self.cell.memory  # the carried state keeps this parameter's dtype
         memory = init
         loss: torch.Tensor | None = None
         logits: torch.Tensor | None = None
@@ -274,6 +278,7 @@ class RMT(nn.Module):
             current = memory if index is None else select_rows(memory, index)
             segments = [ids[row][start:end] for row, (start, end) in zip(rows, bounds, strict=True)]
             state, new_memory = self._cell(current, layout.build(segments, device))
+            new_memory = as_dtype_of(new_memory, reference)  # fp32 state under bf16 autocast
             if step == plan.steps - 1 or self.config.loss_on == "all":
                 logits = self.head(state)  # (A, num_labels)
                 if labels is not None:
@@ -307,6 +312,12 @@ class RMT(nn.Module):
     def lm_head(self) -> Any:
         return self.cell.backbone.get_output_embeddings()
 
+    def _lm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The LM head on ``hidden`` (..., H) in its weights' dtype, autocast or not."""
+        head = self.lm_head
+        with full_precision(hidden.device):
+            return head(hidden.to(head.weight.dtype))
+
     def _answer_step(
         self, memory: torch.Tensor, segments: list[torch.Tensor], labels: torch.Tensor | None
     ) -> ClassifierOutput:
@@ -323,7 +334,7 @@ class RMT(nn.Module):
         else:
             hidden = run(memory)  # (B, T, H)
         rows = torch.arange(hidden.shape[0], device=hidden.device)
-        first = self.lm_head(hidden[rows, step.answer_index])  # (B, V)
+        first = self._lm_logits(hidden[rows, step.answer_index])  # (B, V)
         # label scores: log-probability of each label's first answer token
         logits = F.log_softmax(first.float(), dim=-1)[:, self.answers.first_ids.to(first.device)]
         loss = None
@@ -332,7 +343,7 @@ class RMT(nn.Module):
             offsets = torch.arange(targets.shape[1], device=hidden.device)
             positions = (step.answer_index[:, None] + offsets).clamp(max=hidden.shape[1] - 1)
             states = hidden[rows[:, None], positions]  # (B, K, H)
-            token_logits = self.lm_head(states).float()  # (B, K, V)
+            token_logits = self._lm_logits(states).float()  # (B, K, V)
             loss = F.cross_entropy(token_logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
         return ClassifierOutput(logits=logits, loss=loss)
 
@@ -372,7 +383,7 @@ class RMT(nn.Module):
             hidden = out.last_hidden_state[:, -1]  # (1, H)
             tokens: list[int] = []
             for _ in range(budget):
-                token = int(self.lm_head(hidden).argmax(-1))
+                token = int(self._lm_logits(hidden).argmax(-1))
                 tokens.append(token)
                 if eos is not None and token == eos or len(tokens) == budget:
                     break

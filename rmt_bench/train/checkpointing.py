@@ -226,12 +226,14 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
             "another --out"
         )
     if has_run:
+        from rmt_bench.train.config import saved_options
+
         previous = read_json(saved)
-        if not same_recipe(previous, cfg):
+        # a run saved before an option was renamed or added: compared in today's terms
+        before = saved_options(previous.get("config", {}), str(saved))
+        if not same_recipe(previous, cfg, str(saved)):
             changed = sorted(
-                key
-                for key, value in config_to_dict(cfg).items()
-                if previous.get("config", {}).get(key) != value
+                key for key, value in config_to_dict(cfg).items() if before.get(key) != value
             )
             raise BenchInputError(
                 f"--resume: the configuration differs from the one in {saved} "
@@ -239,24 +241,21 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
             )
 
 
-def same_recipe(previous: dict[str, Any], cfg: Any) -> bool:
+def same_recipe(previous: dict[str, Any], cfg: Any, origin: str = TRAIN_CONFIG) -> bool:
     """True when ``cfg`` is the run saved in ``previous`` (a ``train_config.json``).
 
-    Options added to ``TrainConfig`` after that run was started are left out of the
-    comparison while they keep their defaults, so an upgrade does not stop a resume.
+    The saved options are read in today's terms first (``saved_options``): renamed ones
+    under their new names, options added to ``TrainConfig`` since at their defaults, so
+    an upgrade does not stop a resume while the new options keep their defaults.
     """
+    from rmt_bench.train.config import saved_options
+
     if previous.get("hash") == config_hash(cfg):
         return True
     saved = previous.get("config")
     if not isinstance(saved, dict):
         return False
-    current = config_to_dict(cfg)
-    defaults = config_to_dict(type(cfg)())
-    newer = [key for key in current if key not in saved]
-    if not newer or any(current[key] != defaults.get(key) for key in newer):
-        return False
-    kept = {key: value for key, value in current.items() if key in saved}
-    return previous.get("hash") == config_hash(kept)
+    return config_hash(saved_options(saved, origin)) == config_hash(cfg)
 
 
 def write_train_config(out: Path, cfg: Any) -> None:

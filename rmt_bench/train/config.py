@@ -9,31 +9,40 @@ in the output folder and its hash goes into every checkpoint it produces.
 
 Run options that do not change what is learned (``--out``, ``--resume``,
 ``--tensorboard``, progress bars) are arguments of ``train()``, not fields here.
+
+The old option ``mixed_precision`` (``no | bf16 | auto``, in config files and
+in the ``train_config.json`` of earlier runs) is read as ``precision``
+(``fp32 | bf16 | auto``, ``rmt_bench.precision``); see ``upgrade_options``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generators.errors import BenchInputError
 from rmt_bench.config import load_config_file, resolve_config
+from rmt_bench.precision import check_precision, legacy_precision
 from rmt_bench.train.presets import preset_values
+
+log = logging.getLogger(__name__)
 
 CLIP_MODES = ("value", "norm")
 # How many segments a training sample of stage N has: "exact" (the paper: N), or
 # "uniform" (each sample draws its count from 1..N, so every stage keeps training the
 # shorter lengths and no dynamics tuned to exactly N steps can pass validation).
 SEGMENT_MIXES = ("exact", "uniform")
-PRECISIONS = ("auto", "no", "bf16")  # fp16 would need a loss scaler: not supported
 # ARMT's associative memory (rmt_bench.rmt.armt.ARMTConfig): key size d_key of W_Q / W_K
 # and DPFP order nu, so d_phi = 2 d_key nu features per layer. None: ARMTConfig's defaults.
 ARMT_DEFAULT_KEY_SIZE = 32
 ARMT_DEFAULT_NU = 3
 # Beyond this the per-layer matrices (hidden x 2 d_key nu) outgrow any backbone they serve.
 ARMT_MAX_KEY_SIZE = 4096
+# renamed options: old name -> (new name, old value -> new value)
+RENAMED = {"mixed_precision": ("precision", legacy_precision)}
 
 
 def parse_curriculum(value: str | int | Sequence[int]) -> tuple[int, ...]:
@@ -101,7 +110,10 @@ class TrainConfig:
     weight_decay: float = 1e-3
     grad_clip: float | None = 5.0  # None or 0: no clipping
     grad_clip_mode: str = "value"  # "value" (the paper) or "norm"
-    mixed_precision: str = "auto"  # auto: bf16 on GPU, none on CPU
+    # fp32 | bf16 | auto (bf16 on CUDA with bf16 and on AMX-BF16 / AVX512-BF16 CPUs);
+    # bf16 is autocast over the backbone, memory state and head stay fp32
+    precision: str = "auto"
+    compile: bool = False  # torch.compile the memory cell
     seed: int = 0
     # data
     data: str | None = None  # a folder written by `rmt-bench generate`; None: on the fly
@@ -149,7 +161,7 @@ class TrainConfig:
         _choice("--segment-mix", self.segment_mix, SEGMENT_MIXES)
         if self.data is not None and self.segment_mix != "exact":
             raise BenchInputError("--segment-mix applies to generated samples, not to --data")
-        _choice("--mixed-precision", self.mixed_precision, PRECISIONS)
+        check_precision(self.precision)
         for name in ("segment_size", "steps_per_stage", "val_every", "val_samples"):
             _positive(name, getattr(self, name))
         for name in ("batch_size", "grad_accum", "checkpoint_every", "log_every"):
@@ -231,23 +243,57 @@ def _positive(name: str, value: int) -> None:
         raise BenchInputError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
 
 
+def upgrade_options(values: Mapping[str, Any], origin: str = "options") -> dict[str, Any]:
+    """``values`` with renamed options under their new names and values (``RENAMED``).
+
+    A value given under both names must agree; the new name wins otherwise.
+    """
+    upgraded = dict(values)
+    for old, (new, convert) in RENAMED.items():
+        if old not in upgraded:
+            continue
+        value = upgraded.pop(old)
+        if value is None:
+            continue
+        converted = convert(value)
+        if upgraded.get(new) not in (None, converted):
+            raise BenchInputError(
+                f"{origin}: {old}={value!r} and {new}={upgraded[new]!r} disagree; give only {new}"
+            )
+        log.info("%s: the option %s is now %s (%s=%s)", origin, old, new, new, converted)
+        upgraded[new] = converted
+    return upgraded
+
+
+def saved_options(values: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """A saved run's options in today's terms: renamed ones upgraded, newer ones at default."""
+    from rmt_bench.config import config_to_dict
+
+    defaults = config_to_dict(TrainConfig())
+    return {**defaults, **upgrade_options(values, origin)}
+
+
 def resolve_train_config(
     config_file: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> TrainConfig:
     """Defaults < preset < file < overrides (None values in ``overrides`` are ignored)."""
     overrides = {key: value for key, value in (overrides or {}).items() if value is not None}
+    overrides = upgrade_options(overrides)
     file_values: dict[str, Any] = {}
     if config_file is not None:
         file_values = {
             str(key).replace("-", "_"): value
             for key, value in load_config_file(config_file).items()
         }
+        file_values = upgrade_options(file_values, str(config_file))
     preset = overrides.get("preset", file_values.get("preset"))
     task = overrides.get("task", file_values.get("task"))
     below_file = {
         key: value for key, value in preset_values(preset, task).items() if key not in file_values
     }
-    return resolve_config(TrainConfig, config_file, {**below_file, **overrides}).validate()
+    return resolve_config(
+        TrainConfig, config_file, {**below_file, **overrides}, upgrade=upgrade_options
+    ).validate()
 
 
 def config_fields() -> tuple[str, ...]:

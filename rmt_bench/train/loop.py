@@ -54,7 +54,12 @@ from rmt_bench.train.logging_utils import TrainLog
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.optim import build_optimizer, clip_gradients
 from rmt_bench.train.preflight import check_stage_lengths
-from rmt_bench.train.runtime import StopFlag, make_accelerator, quiet_transformers
+from rmt_bench.train.runtime import (
+    StopFlag,
+    make_accelerator,
+    quiet_transformers,
+    train_precision,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +79,7 @@ class TrainResult:
     global_step: int = 0
     processes: int = 1  # data-parallel processes of the last session
     is_main_process: bool = True
+    precision: str = "fp32"  # what --precision resolved to: fp32 or bf16 (autocast)
 
 
 @dataclass
@@ -162,7 +168,8 @@ class Trainer:
         self.on_step = on_step  # test hook, called after every optimizer step
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        self.accelerator = make_accelerator(cfg)
+        self.precision = train_precision(cfg)  # fp32 | bf16, logged
+        self.accelerator = make_accelerator(cfg, self.precision)
         acc = self.accelerator
         self.world = acc.num_processes
         if cfg.batch_size % (self.world * cfg.grad_accum):
@@ -209,6 +216,10 @@ class Trainer:
         if acc.is_main_process and not resume:
             ckpt.write_train_config(self.out, cfg)
         acc.wait_for_everyone()
+        if cfg.compile:
+            from rmt_bench.cell_compile import compile_memory_cell
+
+            compile_memory_cell(model)
         self.model = acc.prepare(model)
         self.log = TrainLog(
             self.out / ckpt.TRAIN_LOG,
@@ -303,6 +314,7 @@ class Trainer:
             "val_accuracy": accuracy,
             "segment_size": self.cfg.segment_size,
             "processes": self.world,
+            "precision": self.precision,
             "data": self.source.describe(),
         }
 
@@ -520,7 +532,7 @@ class Trainer:
         if self.accelerator.is_main_process and not is_finished(self.state, self.stages):
             from rmt_bench.train.summary import log_run_summary
 
-            log_run_summary(self.cfg, self.unwrapped, self.stages)
+            log_run_summary(self.cfg, self.unwrapped, self.stages, self.precision)
         with StopFlag() as stop:
             while not is_finished(self.state, self.stages):
                 stage = self.stages[self.state.stage]
@@ -560,6 +572,7 @@ class Trainer:
             global_step=self.state.global_step,
             processes=self.world,
             is_main_process=acc.is_main_process,
+            precision=self.precision,
         )
 
 

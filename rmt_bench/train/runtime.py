@@ -1,6 +1,7 @@
 """Process-level set-up for training: the Accelerator, interrupt handling, quiet libraries.
 
-accelerator = make_accelerator(cfg)      # bf16 on GPU ("auto"), gloo on CPU-only machines
+precision = train_precision(cfg)         # "fp32" | "bf16" (rmt_bench.precision, logged)
+accelerator = make_accelerator(cfg, precision)   # autocast for bf16; gloo on CPU-only machines
 with StopFlag() as stop: ...             # SIGINT/SIGTERM -> stop.raised, checked per step
 """
 
@@ -38,13 +39,21 @@ class StopFlag:
             signal.signal(sig, handler)
 
 
-def make_accelerator(cfg: Any) -> Any:
+def train_precision(cfg: Any) -> str:
+    """``cfg.precision`` resolved for the device training runs on: ``fp32`` or ``bf16``."""
+    import torch
+
+    from rmt_bench.precision import resolve_precision
+
+    return resolve_precision(cfg.precision, "cuda" if torch.cuda.is_available() else "cpu")
+
+
+def make_accelerator(cfg: Any, precision: str) -> Any:
+    """The Accelerator for ``precision`` (``fp32`` | ``bf16``: autocast around the forward)."""
     import torch
     from accelerate import Accelerator, DistributedDataParallelKwargs
 
-    precision = cfg.mixed_precision
-    if precision == "auto":
-        precision = "bf16" if torch.cuda.is_available() else "no"
+    precision = {"fp32": "no", "bf16": "bf16"}[precision]  # accelerate's names
     _forget_other_precision(precision)
     # Unused parameters (e.g. BERT's pooler) must not stall the DDP all-reduce.
     ddp = DistributedDataParallelKwargs(find_unused_parameters=True)

@@ -1,8 +1,8 @@
 """The one-paragraph summary a training run logs before its first step.
 
-    text = run_summary(cfg, model, stages)   # backbone, parameters, stages, lr, batch, tokens
-                                             # (ARMT: key size, nu, d_phi, state size)
-    log_run_summary(cfg, model, stages)      # the same, at INFO on this module's logger
+    text = run_summary(cfg, model, stages, "bf16")   # backbone, parameters, stages, lr, ...
+                                                     # (ARMT: key size, nu, d_phi, state size)
+    log_run_summary(cfg, model, stages, "bf16")      # the same, at INFO on this module's logger
 
 ``rmt-bench train`` sets this module's logger to INFO, so the summary is printed
 without ``-v``.
@@ -22,8 +22,13 @@ from rmt_bench.train.curriculum import Stage
 log = logging.getLogger(__name__)
 
 
-def run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> str:
-    """A human-readable summary of what ``cfg`` is about to train (one line per topic)."""
+def run_summary(
+    cfg: TrainConfig, model: Any, stages: Sequence[Stage], precision: str | None = None
+) -> str:
+    """A human-readable summary of what ``cfg`` is about to train (one line per topic).
+
+    ``precision`` is what ``cfg.precision`` resolved to (default: ``cfg.precision``).
+    """
     parameters = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     steps = sum(stage.max_steps for stage in stages)
@@ -37,6 +42,9 @@ def run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> str:
         f"  lr {cfg.lr:g}, batch {cfg.batch_size}, at most {steps:,} steps "
         f"and {tokens:,} task tokens",
         f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}",
+        f"  precision {precision or cfg.precision}"
+        + (" (bf16 autocast; memory state and head in fp32)" if precision == "bf16" else "")
+        + (", memory cell compiled" if cfg.compile else ""),
     ]
     if cfg.extend_positions is not None:
         lines.append(f"  position table tiled to {cfg.extend_positions:,} positions")
@@ -56,6 +64,8 @@ def _armt_line(cfg: TrainConfig, model: Any) -> str:
     )
 
 
-def log_run_summary(cfg: TrainConfig, model: Any, stages: Sequence[Stage]) -> None:
+def log_run_summary(
+    cfg: TrainConfig, model: Any, stages: Sequence[Stage], precision: str | None = None
+) -> None:
     """Log :func:`run_summary` at INFO."""
-    log.info("%s", run_summary(cfg, model, stages))
+    log.info("%s", run_summary(cfg, model, stages, precision))
