@@ -193,18 +193,42 @@ def build_report(results: str | Path, out: str | Path, runs: str | Path | None =
     return report
 
 
+# figures that other subcommands draw into the same folder (not from result rows)
+OTHER_FIGURES = {
+    "memory_attention_*.png": "Memory attention maps (rmt-bench attention): what the memory "
+    "write positions attend to in the fact's segment, and what the answer and question "
+    "positions read from memory in the last segment; eager attention, mean over heads.",
+    "lm_perplexity_vs_segments.png": "Perplexity by segment position (rmt-bench lm): RMT, no "
+    "memory, full context.",
+}
+
+
+def other_commands_figures(out: Path) -> list[tuple[str, Path, str]]:
+    """(name, png, caption) of the figures ``rmt-bench attention`` / ``lm`` left in ``out``."""
+    found = []
+    for pattern, caption in OTHER_FIGURES.items():
+        for png in sorted(out.glob(pattern)):
+            found.append((png.stem, png, caption))
+    return found
+
+
 def _write_page(
     report: Report, rows: pd.DataFrame, results: str | Path, runs: str | Path | None, out: Path
 ) -> Path:
     summary = pd.read_csv(report.summary_csv) if report.summary_csv else pd.DataFrame()
     headline = tables.headline_table(rows) if not rows.empty else pd.DataFrame(columns=["model"])
     csvs = (["summary.csv"] if report.summary_csv else []) + [f.csv.name for f in report.made]
+    figures = [(f.name, f.png, f"{CAPTIONS.get(f.name, '')} ({f.note})") for f in report.made]
+    for name, png, caption in other_commands_figures(out):
+        figures.append((name, png, caption))
+        if png.with_suffix(".csv").is_file():
+            csvs.append(png.with_suffix(".csv").name)
     return write_page(
         out / "index.html",
         summary=summary,
         models=tables.model_table(rows),
         headline=sorted(set(headline["model"])),
-        figures=[(f.name, f.png, f"{CAPTIONS.get(f.name, '')} ({f.note})") for f in report.made],
+        figures=figures,
         missing=report.missing,
         csvs=csvs,
         provenance=collect_provenance(results, runs, rows),

@@ -255,3 +255,14 @@ def test_wilson_interval_known_values() -> None:
 def test_length_labels() -> None:
     labels = [format_length(v) for v in (512, 4096, 2**20, 2**21, 1536, 3992, 2_043_904, 1100)]
     assert labels == ["512", "4k", "1M", "2M", "1.5k", "3.9k", "1.95M", "1,100"]
+
+
+def test_the_page_lists_figures_other_commands_drew(tmp_path) -> None:
+    from reports.paper import other_commands_figures
+
+    for name in ("memory_attention_detect_memorize.png", "lm_perplexity_vs_segments.png",
+                 "notes.png", "accuracy_vs_length.png"):  # fmt: skip
+        (tmp_path / name).write_bytes(b"\x89PNG")
+    found = [name for name, _, caption in other_commands_figures(tmp_path) if caption]
+    assert found == ["memory_attention_detect_memorize", "lm_perplexity_vs_segments"]
+    assert other_commands_figures(tmp_path / "absent") == []
