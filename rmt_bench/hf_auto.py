@@ -73,23 +73,37 @@ class RMTAutoModel:
     config_class = RMTHFConfig
 
     @classmethod
+    def model_class(cls) -> Any:
+        """The memory model this checkpoint type loads (subclasses return their own)."""
+        from rmt_bench.rmt.wrapper import RMT
+
+        return RMT
+
+    @classmethod
     def from_pretrained(
         cls, pretrained_model_name_or_path: str | os.PathLike[str], *args: Any, **kwargs: Any
     ) -> Any:
-        from rmt_bench.rmt.wrapper import RMT
-
+        model_class = cls.model_class()
         if kwargs.get("trust_remote_code"):
-            log.info("trust_remote_code is not needed for RMT checkpoints and is ignored")
+            log.info(
+                "trust_remote_code is not needed for %s checkpoints and is ignored",
+                model_class.__name__,
+            )
         directory = _local_directory(pretrained_model_name_or_path, **kwargs)
         device = kwargs.get("device_map")
-        return RMT.from_pretrained(directory, device=device if isinstance(device, str) else None)
+        return model_class.from_pretrained(
+            directory, device=device if isinstance(device, str) else None
+        )
 
     @classmethod
     def from_config(cls, config: RMTHFConfig, **kwargs: Any) -> Any:
-        """A fresh (untrained) RMT of the config's ``RMTConfig``."""
-        from rmt_bench.rmt.wrapper import RMT
+        """A fresh (untrained) model of the config's own config class."""
+        return cls.model_class()(config.rmt_config())
 
-        return RMT(config.rmt_config())
+    @classmethod
+    def _from_config(cls, config: RMTHFConfig, **kwargs: Any) -> Any:
+        """What ``AutoModel.from_config`` calls (transformers 5)."""
+        return cls.from_config(config, **kwargs)
 
 
 def register_configuration() -> None:

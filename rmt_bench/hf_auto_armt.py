@@ -15,10 +15,9 @@ transformers' auto modules load; nothing here imports torch at module level.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
-from rmt_bench.hf_auto import RMTAutoModel, RMTHFConfig, _local_directory
+from rmt_bench.hf_auto import RMTAutoModel, RMTHFConfig
 
 log = logging.getLogger(__name__)
 
@@ -46,28 +45,10 @@ class ARMTAutoModel(RMTAutoModel):
     config_class = ARMTHFConfig
 
     @classmethod
-    def from_pretrained(
-        cls, pretrained_model_name_or_path: str | os.PathLike[str], *args: Any, **kwargs: Any
-    ) -> Any:
+    def model_class(cls) -> Any:
         from rmt_bench.rmt.armt import ARMT
 
-        if kwargs.get("trust_remote_code"):
-            log.info("trust_remote_code is not needed for ARMT checkpoints and is ignored")
-        directory = _local_directory(pretrained_model_name_or_path, **kwargs)
-        device = kwargs.get("device_map")
-        return ARMT.from_pretrained(directory, device=device if isinstance(device, str) else None)
-
-    @classmethod
-    def from_config(cls, config: RMTHFConfig, **kwargs: Any) -> Any:
-        """A fresh (untrained) ARMT of the config's ``ARMTConfig``."""
-        from rmt_bench.rmt.armt import ARMT
-
-        return ARMT(config.rmt_config())
-
-    @classmethod
-    def _from_config(cls, config: RMTHFConfig, **kwargs: Any) -> Any:
-        """What ``AutoModel.from_config`` calls (transformers 5)."""
-        return cls.from_config(config, **kwargs)
+        return ARMT
 
 
 def register_configuration() -> None:

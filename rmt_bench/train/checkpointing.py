@@ -229,9 +229,9 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
         from rmt_bench.train.config import saved_options
 
         previous = read_json(saved)
-        # a run saved before an option was renamed or added: compared in today's terms
-        before = saved_options(previous.get("config", {}), str(saved))
         if not same_recipe(previous, cfg, str(saved)):
+            # name what differs, with the saved run's options in today's terms
+            before = saved_options(previous.get("config", {}), str(saved))
             changed = sorted(
                 key for key, value in config_to_dict(cfg).items() if before.get(key) != value
             )
