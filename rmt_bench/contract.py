@@ -33,10 +33,15 @@ class Prediction:
 
 @dataclass
 class ClassifierOutput:
-    """What a trainable model's forward returns: logits (batch, num_labels) and the loss."""
+    """What a trainable model's forward returns: logits (batch, num_labels) and the loss.
+
+    Recurrent models also return ``state``: the memory the samples ended with,
+    detached (a tensor, or a tuple for ARMT); None for models without one.
+    """
 
     logits: Any
     loss: Any = None
+    state: Any = None
 
 
 @runtime_checkable

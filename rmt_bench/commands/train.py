@@ -104,6 +104,13 @@ def _options(func: Any) -> Any:
             help="Training samples of stage N: exactly N segments (paper) or 1..N uniformly.",
         ),
         click.option(
+            "--carry-memory",
+            type=float,
+            help="Probability that a training row starts from the memory it ended the "
+            "previous step with (detached), so training sees memory after many segments; "
+            "0: every sample starts from the learned memory (paper). [default: 0]",
+        ),
+        click.option(
             "--init-from",
             type=click.Path(exists=True, file_okay=False),
             help="Start stage 1 from this checkpoint's weights (same model shape). "

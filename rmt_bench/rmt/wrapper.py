@@ -253,19 +253,25 @@ class RMT(nn.Module):
         return self.cell(memory, step)
 
     def _recur(
-        self, ids: list[torch.Tensor], labels: torch.Tensor | None, run_last: bool
+        self,
+        ids: list[torch.Tensor],
+        labels: torch.Tensor | None,
+        run_last: bool,
+        start_state: Any = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, list[torch.Tensor]]:
         """The segment loop shared by training and streaming.
 
         Runs every step (``run_last``) or all but the last. Returns the memory
         (B, m, H) after the loop (entering the last segment when not
         ``run_last``), the last step's logits (B, num_labels) or None, the
-        loss or None, and the last segment of every row.
+        loss or None, and the last segment of every row. ``start_state``
+        replaces the learned initial memory (same shape as
+        ``cell.initial_memory(B)``), for training that carries memory over.
         """
         batch, device = len(ids), self.device
         plan = SegmentPlan([int(x.numel()) for x in ids], self.segment_size)
         layout = self.cell.layout
-        init = self.cell.initial_memory(batch)  # (B, m, H)
+        init = self.cell.initial_memory(batch) if start_state is None else start_state
         reference = self.cell.memory  # the carried state keeps this parameter's dtype
         memory = init
         loss: torch.Tensor | None = None
@@ -297,15 +303,23 @@ class RMT(nn.Module):
         self,
         input_ids: Sequence[torch.Tensor] | torch.Tensor,
         labels: torch.Tensor | None = None,
+        start_state: Any = None,
     ) -> ClassifierOutput:
-        """Logits (B, num_labels) from the last segment and the loss (if ``labels``)."""
+        """Logits (B, num_labels) from the last segment and the loss (if ``labels``).
+
+        ``start_state`` (optional) is the memory the samples start from instead
+        of the learned one; ``output.state`` is the memory the samples end with
+        (after the last segment; entering it for the generative head), detached.
+        """
         ids = self._prepare(input_ids)
         labels = self._check_labels(labels, len(ids))
         if self.config.head == "generate":
-            memory, _, _, last = self._recur(ids, None, run_last=False)
-            return self._answer_step(memory, last, labels)
-        _, logits, loss, _ = self._recur(ids, labels, run_last=True)
-        return ClassifierOutput(logits=logits, loss=loss)
+            memory, _, _, last = self._recur(ids, None, run_last=False, start_state=start_state)
+            output = self._answer_step(memory, last, labels)
+            output.state = detach_state(memory)
+            return output
+        memory, logits, loss, _ = self._recur(ids, labels, run_last=True, start_state=start_state)
+        return ClassifierOutput(logits=logits, loss=loss, state=detach_state(memory))
 
     # ------------------------------------------------------ generative head
     @property

@@ -96,6 +96,9 @@ class TrainConfig:
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
     segment_mix: str = "exact"  # training samples of stage N: N segments, or 1..N (uniform)
+    # probability that a training row starts from the memory it ended its previous step
+    # with (detached) instead of the learned memory; 0: off (the paper's training)
+    carry_memory: float = 0.0
     init_from: str | None = None  # a checkpoint folder whose weights stage 1 starts from
     steps_per_stage: int = 3000
     advance_at: float | None = None  # validation accuracy that ends a stage early
@@ -170,6 +173,12 @@ class TrainConfig:
             raise BenchInputError(f"--memory-tokens must be >= 0, got {self.memory_tokens}")
         if self.bptt_depth is not None and self.bptt_depth < 1:
             raise BenchInputError(f"--bptt-depth must be >= 1, got {self.bptt_depth}")
+        if not 0 <= self.carry_memory < 1:
+            raise BenchInputError(f"--carry-memory must be in [0, 1), got {self.carry_memory}")
+        if self.carry_memory and self.model_kind == "full-attention":
+            raise BenchInputError(
+                "--carry-memory needs a recurrent model (--model-kind rmt or armt)"
+            )
         if self.extend_positions is not None:
             if self.extend_positions < 1:
                 raise BenchInputError(

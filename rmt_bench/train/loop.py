@@ -35,6 +35,7 @@ from generators.progress import progress_bars
 from rmt_bench.backbones import unfused_cpu_attention_reason
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.train import checkpointing as ckpt
+from rmt_bench.train.carried_memory import CarriedMemory
 from rmt_bench.train.config import TrainConfig
 from rmt_bench.train.curriculum import (
     CurriculumState,
@@ -228,6 +229,7 @@ class Trainer:
         )
         if acc.is_main_process:
             self.log.truncate_after(self.state.global_step)
+        self.carried = CarriedMemory(cfg.carry_memory, cfg.seed, acc.process_index)
         self._val_cache: dict[int, list[Any]] = {}
         self._session_start = time.perf_counter()
         self._elapsed_before = self.state.elapsed
@@ -351,6 +353,8 @@ class Trainer:
             tmp = ckpt.fresh_tmp_dir(target)
         acc.wait_for_everyone()
         ckpt.save_rng_state(tmp, acc.process_index)
+        if self.carried.enabled:
+            save_tree(self.carried.state_tree(), tmp, f"carried-{acc.process_index}")
         if acc.is_main_process:
             ckpt.save_model_weights(self.unwrapped, tmp)
             if optimizer is not None:
@@ -384,8 +388,14 @@ class Trainer:
         optimizer, scheduler = build_optimizer(self.unwrapped, self.cfg, stage.max_steps)
         if self._resume_dir is not None:
             ckpt.restore_rng_state(self._resume_dir, self.accelerator.process_index)
+        self.carried.reset()  # carried states belong to the weights they were made with
         if resuming:
             assert self._resume_dir is not None
+            carried = self._resume_dir / f"carried-{self.accelerator.process_index}.json"
+            if self.carried.enabled and carried.is_file():
+                self.carried.load_tree(
+                    load_tree(self._resume_dir, f"carried-{self.accelerator.process_index}")
+                )
             optimizer.load_state_dict(load_tree(self._resume_dir, "optimizer"))
             scheduler.load_state_dict(load_tree(self._resume_dir, "scheduler"))
             on_disk = self._stage_best_accuracy(stage)
@@ -405,7 +415,14 @@ class Trainer:
             last = m == len(batch.micro) - 1
             sync = contextlib.nullcontext() if last else acc.no_sync(model)
             with sync:
-                output = model(input_ids=ids, labels=labels)
+                if self.carried.enabled:
+                    start = self.carried.start_state(
+                        self.unwrapped, m, len(ids), self.state.global_step
+                    )
+                    output = model(input_ids=ids, labels=labels, start_state=start)
+                    self.carried.update(m, output.state)
+                else:
+                    output = model(input_ids=ids, labels=labels)
                 loss = output.loss / len(batch.micro)
                 acc.backward(loss)
             loss_total += float(loss.detach())
