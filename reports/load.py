@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from generators.errors import BenchInputError
+from generators.jsonl import json_lines
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +37,7 @@ RUN_COLUMNS = ("task", "model_kind", "no_curriculum", "curriculum")
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The complete JSON objects of a JSONL file; a torn last line is ignored, bad lines are errors."""
-    records: list[dict[str, Any]] = []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.endswith("\n"):
-                    log.warning("%s: ignoring a torn last line", path)
-                    break
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise BenchInputError(
-                        f"{path} line {number} is not JSON ({error.msg})"
-                    ) from None
-                if isinstance(record, dict):
-                    records.append(record)
-    except UnicodeDecodeError:
-        raise BenchInputError(f"{path} is not UTF-8 text; move it away") from None
-    return records
+    return [record for _, record in json_lines(path) if isinstance(record, dict)]
 
 
 def _is_integer(value: Any) -> bool:

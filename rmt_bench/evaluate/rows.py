@@ -27,6 +27,7 @@ from typing import Any
 
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
+from generators.jsonl import json_lines
 
 log = logging.getLogger(__name__)
 
@@ -79,36 +80,20 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     duplicates = 0
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.endswith("\n"):
-                    log.warning("%s: ignoring a torn last line (an interrupted write)", path)
-                    break
-                if not line.strip():
-                    continue
-                row = _parse_row(path, number, line)
-                if row["sample_id"] in seen:
-                    duplicates += 1
-                    continue
-                seen.add(row["sample_id"])
-                rows.append(row)
-    except UnicodeDecodeError:
-        raise BenchInputError(f"results file {path} is not UTF-8 text; move it away") from None
+    for number, value in json_lines(path, what="results file"):
+        row = _check_row(path, number, value)
+        if row["sample_id"] in seen:
+            duplicates += 1
+            continue
+        seen.add(row["sample_id"])
+        rows.append(row)
     if duplicates:
         log.warning("%s: ignoring %d repeated sample ids", path, duplicates)
     return rows
 
 
-def _parse_row(path: Path, number: int, line: str) -> dict[str, Any]:
-    """One result row; anything else is a BenchInputError naming the file and line."""
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise BenchInputError(
-            f"results file {path} line {number} is not valid JSON ({error.msg}); "
-            "fix or move the file"
-        ) from None
+def _check_row(path: Path, number: int, row: Any) -> dict[str, Any]:
+    """One parsed line as a result row; anything else is a BenchInputError naming the line."""
     if not isinstance(row, dict) or not isinstance(row.get("sample_id"), str):
         raise BenchInputError(f"results file {path} line {number} is not a result row")
     length = row.get("length")
