@@ -267,7 +267,7 @@ CASES = [
     _case("report-out-empty", ["report", "{fx}/res_ok", "--out", ""], "--out is empty"),
     _case("report-out-foreign", ["report", "{fx}/res_ok", "--out", "{canary}"], "summary.csv"),
     _case("report-out-file", ["report", "{fx}/res_ok", "--out", "{canary}/notes.txt"], "notes.txt"),
-    _case("report-garbage-rows", ["report", "{fx}/res_garbage", "--out", "figs"], "not json"),
+    _case("report-garbage-rows", ["report", "{fx}/res_garbage", "--out", "figs"], "not valid json"),
     _case("report-rows-not-utf8", ["report", "{fx}/res_utf8", "--out", "figs"], "utf-8"),
     _case("report-row-length-text", ["report", "{fx}/res_length", "--out", "figs"], "length"),
     _case("report-runs-missing", ["report", "{fx}/res_ok", "--runs", "{fx}/missing"], "missing"),
