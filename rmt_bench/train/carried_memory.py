@@ -4,6 +4,7 @@
     start = carried.start_state(model, micro=0, batch=16, step=global_step)  # None: learned init
     output = model(input_ids=ids, labels=labels, start_state=start)
     carried.update(0, output.state)
+    carried.save(folder); carried.load(folder)   # with the resume checkpoint
 
 ``train --carry-memory P`` (0 by default: the paper's training, every sample
 starts from the learned memory). With P > 0, each row of a micro-batch starts,
@@ -16,9 +17,10 @@ still stop at the sample boundary (the carried state is detached), as in
 truncated BPTT over an endless stream. Every sample still holds its own fact
 and question, so a carried row must write the new fact over the old one.
 
-The draw is a pure function of (seed, step, micro-batch, process, row), so a
-resumed run draws what the uninterrupted one would; the carried states are
-saved with the resume checkpoint (``state_tree`` / ``load_tree``). Validation
+The draw is ``default_rng([seed, step, micro-batch, process, CARRY_STREAM])``
+(the data stream's convention), so a resumed run draws what the uninterrupted
+one would; the carried states are saved with the resume checkpoint
+(``carried-RANK.safetensors`` / ``.json``, ``rmt_bench.train.state_io``). Validation
 and evaluation always start from the learned memory. Carried states are
 dropped when a stage starts (its weights are reloaded from the best checkpoint)
 and for a micro-batch whose size changed.
@@ -26,12 +28,14 @@ and for a micro-batch whose size changed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
-from rmt_bench.rmt.state import map_state
+from rmt_bench.rmt.state import detach_state, restart_rows
+from rmt_bench.train.state_io import load_tree, save_tree
 
-_MASK_SALT = 0x6361727279  # "carry": keeps these draws apart from other seeded streams
+CARRY_STREAM = 23  # keeps these draws apart from any other use of the run seed
 
 
 class CarriedMemory:
@@ -55,12 +59,11 @@ class CarriedMemory:
 
     def _mask(self, micro: int, batch: int, step: int) -> Any:
         """Which rows (batch,) bool carry over at ``step``: a pure function of its arguments."""
+        import numpy as np
         import torch
 
-        generator = torch.Generator().manual_seed(
-            hash((self.seed, _MASK_SALT, step, micro, self.rank)) & (2**63 - 1)
-        )
-        return torch.rand(batch, generator=generator) < self.probability
+        rng = np.random.default_rng([self.seed, step, micro, self.rank, CARRY_STREAM])
+        return torch.from_numpy(rng.random(batch) < self.probability)
 
     def start_state(self, model: Any, micro: int, batch: int, step: int) -> Any:
         """The state micro-batch ``micro`` of optimizer step ``step`` starts from, or None.
@@ -68,8 +71,6 @@ class CarriedMemory:
         None (the learned memory for every row) when carrying is off, nothing is
         carried yet, the batch size changed, or no row is drawn to carry.
         """
-        import torch
-
         if not self.enabled:
             return None
         carried = self._states.get(micro)
@@ -78,13 +79,8 @@ class CarriedMemory:
         mask = self._mask(micro, batch, step)
         if not bool(mask.any()):
             return None
-        init = model.cell.initial_memory(batch)
-
-        def pick(old: Any, fresh: Any) -> Any:
-            keep = mask.to(fresh.device).view(-1, *[1] * (fresh.dim() - 1))
-            return torch.where(keep, old.to(fresh.device, fresh.dtype), fresh)
-
-        return map_state(pick, carried, init)
+        fresh_rows = (~mask).nonzero().flatten().tolist()
+        return restart_rows(carried, model.cell.initial_memory(batch), fresh_rows)
 
     def update(self, micro: int, state: Any) -> None:
         """Keep the (detached) state micro-batch ``micro`` ended with."""
@@ -92,15 +88,23 @@ class CarriedMemory:
             return
         if state is None:
             raise BenchInputError("--carry-memory needs a recurrent model (rmt or armt)")
-        self._states[micro] = map_state(lambda t: t.detach(), state)
+        self._states[micro] = detach_state(state)
 
-    def state_tree(self) -> dict[str, Any]:
-        """The carried states, for ``save_tree`` (tuples survive the round trip)."""
-        return {"states": {str(k): v for k, v in sorted(self._states.items())}}
+    def _name(self) -> str:
+        return f"carried-{self.rank}"
 
-    def load_tree(self, tree: dict[str, Any]) -> None:
-        """Restore what :meth:`state_tree` returned."""
-        self._states = {int(k): v for k, v in (tree.get("states") or {}).items()}
+    def save(self, folder: str | Path) -> None:
+        """Write the carried states into a resume checkpoint folder (nothing when off)."""
+        if self.enabled:
+            tree = {str(k): v for k, v in sorted(self._states.items())}
+            save_tree({"states": tree}, folder, self._name())
+
+    def load(self, folder: str | Path) -> None:
+        """Restore what :meth:`save` wrote; a checkpoint without carried states leaves none."""
+        self._states = {}
+        if self.enabled and (Path(folder) / f"{self._name()}.json").is_file():
+            tree = load_tree(folder, self._name())
+            self._states = {int(k): v for k, v in (tree.get("states") or {}).items()}
 
 
 def _batch_of(state: Any) -> int:

@@ -353,8 +353,7 @@ class Trainer:
             tmp = ckpt.fresh_tmp_dir(target)
         acc.wait_for_everyone()
         ckpt.save_rng_state(tmp, acc.process_index)
-        if self.carried.enabled:
-            save_tree(self.carried.state_tree(), tmp, f"carried-{acc.process_index}")
+        self.carried.save(tmp)
         if acc.is_main_process:
             ckpt.save_model_weights(self.unwrapped, tmp)
             if optimizer is not None:
@@ -391,11 +390,7 @@ class Trainer:
         self.carried.reset()  # carried states belong to the weights they were made with
         if resuming:
             assert self._resume_dir is not None
-            carried = self._resume_dir / f"carried-{self.accelerator.process_index}.json"
-            if self.carried.enabled and carried.is_file():
-                self.carried.load_tree(
-                    load_tree(self._resume_dir, f"carried-{self.accelerator.process_index}")
-                )
+            self.carried.load(self._resume_dir)
             optimizer.load_state_dict(load_tree(self._resume_dir, "optimizer"))
             scheduler.load_state_dict(load_tree(self._resume_dir, "scheduler"))
             on_disk = self._stage_best_accuracy(stage)
