@@ -104,6 +104,13 @@ def _options(func: Any) -> Any:
             help="Training samples of stage N: exactly N segments (paper) or 1..N uniformly.",
         ),
         click.option(
+            "--memory-update",
+            type=click.Choice(["replace", "gated"]),
+            help="How the memory changes after a segment: replaced by the backbone's new "
+            "memory states (paper) or gated, keeping part of the old memory per feature "
+            "(RMT only). [default: replace]",
+        ),
+        click.option(
             "--carry-memory",
             type=float,
             help="Probability that a training row starts from the memory it ended the "

@@ -47,6 +47,8 @@ class ARMTConfig(RMTConfig):
             bad(
                 f"memory_tokens must be >= 1 (they write the associative memory), got {self.memory_tokens!r}"
             )
+        if self.memory_update != "replace":
+            bad("memory_update must be 'replace': the write gate is an RMT option")
         if not isinstance(self.key_size, int) or self.key_size < 1:
             bad(f"key_size must be a positive integer, got {self.key_size!r}")
         if not isinstance(self.nu, int) or not 1 <= self.nu < 2 * self.key_size:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generators.errors import BenchInputError
+from rmt_bench.rmt.memory_gate import MEMORY_UPDATES
 
 # The answer classes of the paper's three memorization tasks (bAbI qa1 rooms).
 DEFAULT_LABELS: tuple[str, ...] = ("bathroom", "bedroom", "garden", "hallway", "kitchen", "office")
@@ -38,6 +39,8 @@ class RMTConfig:
     segment_size: int | None = None  # task tokens per segment; None = as many as fit
     labels: tuple[str, ...] = DEFAULT_LABELS
     bptt_depth: int | None = None  # None = full BPTT; k = gradients through the last k segments
+    # "replace" (the paper: new memory = last-layer states) or "gated" (memory_gate.py)
+    memory_update: str = "replace"
     loss_on: str = "last"  # "last" segment only, or "all" (summed over segments)
     head: str = (
         "classify"  # "classify" (linear over labels) or "generate" (decoders: greedy answer)
@@ -87,6 +90,10 @@ class RMTConfig:
             bad(
                 f"bptt_depth must be a positive integer or null (full BPTT), got {self.bptt_depth!r}"
             )
+        if self.memory_update not in MEMORY_UPDATES:
+            bad(f"memory_update must be one of {MEMORY_UPDATES}, got {self.memory_update!r}")
+        if self.memory_update == "gated" and self.memory_tokens < 1:
+            bad("memory_update='gated' needs memory_tokens >= 1")
         if self.loss_on not in LOSS_ON:
             bad(f"loss_on must be one of {LOSS_ON}, got {self.loss_on!r}")
         if self.head not in HEADS:

@@ -5,6 +5,7 @@
     answer_state, new_memory = cell(memory, layout.build(segments))
         # answer_state (A, H): last-layer state at [CLS] / the last segment token
         # new_memory   (A, m, H): last-layer states at the memory write positions
+        #   (with memory_update="gated": blended with the old memory, memory_gate.py)
 
 The backbone is touched only through public APIs: ``get_input_embeddings()``,
 ``forward(inputs_embeds=, attention_mask=, position_ids=)`` and
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from rmt_bench.rmt.layouts import StepInputs
+from rmt_bench.rmt.memory_gate import MemoryWriteGate
 
 
 def transformer_body(model: Any) -> Any:
@@ -33,7 +35,14 @@ def transformer_body(model: Any) -> Any:
 class MemoryCell(nn.Module):
     """Runs one segment through the backbone with memory read/write."""
 
-    def __init__(self, backbone: Any, layout: Any, memory_tokens: int, seed: int = 0) -> None:
+    def __init__(
+        self,
+        backbone: Any,
+        layout: Any,
+        memory_tokens: int,
+        seed: int = 0,
+        memory_update: str = "replace",
+    ) -> None:
         super().__init__()
         self.backbone = backbone  # registered: its parameters belong to the RMT
         self.layout = layout
@@ -46,6 +55,10 @@ class MemoryCell(nn.Module):
         std = float(embeddings.weight.detach().float().std())
         init = torch.randn(memory_tokens, hidden, generator=generator) * std
         self.memory = nn.Parameter(init.to(embeddings.weight.dtype))
+        # "gated" (rmt_bench.rmt.memory_gate): keep part of the old memory per feature
+        self.write_gate = (
+            MemoryWriteGate(hidden) if memory_update == "gated" and memory_tokens > 0 else None
+        )
         # Plain (unregistered) references, looked up once: the per-segment loop
         # should not pay nn.Module/peft attribute resolution. Both stay valid
         # under .to() and LoRA injection (in place); they belong to ``backbone``.
@@ -85,4 +98,6 @@ class MemoryCell(nn.Module):
         rows = torch.arange(hidden.shape[0], device=hidden.device)
         answer_state = hidden[rows, step.answer_index]  # (A, H)
         new_memory = hidden[:, step.write]  # (A, m, H); (A, 0, H) without memory
+        if self.write_gate is not None and memory is not None:
+            new_memory = self.write_gate(memory, new_memory)
         return answer_state, new_memory

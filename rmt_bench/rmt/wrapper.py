@@ -143,7 +143,13 @@ class RMT(nn.Module):
 
     def _make_cell(self, model: Any, layout: Any) -> MemoryCell:
         """The segment step around the (maybe LoRA-wrapped) backbone."""
-        return MemoryCell(model, layout, self.config.memory_tokens, seed=self.config.seed)
+        return MemoryCell(
+            model,
+            layout,
+            self.config.memory_tokens,
+            seed=self.config.seed,
+            memory_update=self.config.memory_update,
+        )
 
     def _resolve_segment_size(self, layout: Any, max_positions: int) -> int:
         reserved = layout.special_tokens

@@ -78,6 +78,8 @@ class TrainConfig:
     segment_size: int = 499  # task tokens per segment
     memory_tokens: int = 10
     bptt_depth: int | None = None  # None: backpropagate through all segments
+    # "replace" (the paper) or "gated": keep part of the old memory (rmt_bench.rmt.memory_gate)
+    memory_update: str = "replace"
     loss_on: str = "last"
     recompute_segments: bool = False  # activation checkpointing per segment
     lora_r: int = 0  # 0: full fine-tuning; >0: LoRA adapters + memory + head
@@ -173,6 +175,18 @@ class TrainConfig:
             raise BenchInputError(f"--memory-tokens must be >= 0, got {self.memory_tokens}")
         if self.bptt_depth is not None and self.bptt_depth < 1:
             raise BenchInputError(f"--bptt-depth must be >= 1, got {self.bptt_depth}")
+        from rmt_bench.rmt.memory_gate import MEMORY_UPDATES  # torch: imported when validating
+
+        _choice("--memory-update", self.memory_update, MEMORY_UPDATES)
+        if self.memory_update != "replace" and self.model_kind != "rmt":
+            raise BenchInputError(
+                f"--memory-update {self.memory_update} applies to --model-kind rmt only, "
+                f"not {self.model_kind!r}"
+            )
+        if self.memory_update != "replace" and self.memory_tokens < 1:
+            raise BenchInputError(
+                f"--memory-update {self.memory_update} needs --memory-tokens >= 1"
+            )
         if not 0 <= self.carry_memory < 1:
             raise BenchInputError(f"--carry-memory must be in [0, 1), got {self.carry_memory}")
         if self.carry_memory and self.model_kind == "full-attention":

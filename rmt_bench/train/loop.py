@@ -99,17 +99,31 @@ def _task_labels(task: str) -> tuple[str, ...]:
     return tuple(task_labels(task))
 
 
+WRITE_GATE_PREFIX = "cell.write_gate."  # rmt_bench.rmt.memory_gate in an RMT's state dict
+
+
 def _init_weights(model: Any, kind: Any, folder: str) -> None:
     """Copy the weights of checkpoint ``folder`` into ``model`` (``--init-from``)."""
     try:
         source = kind.load(folder)
-        model.load_state_dict(source.state_dict())
-    except RuntimeError as error:  # shapes or names differ
+        missing, unexpected = model.load_state_dict(source.state_dict(), strict=False)
+    except RuntimeError as error:  # shapes differ
         first = str(error).strip().splitlines()[0]
         raise BenchInputError(
             f"--init-from {folder}: its weights do not fit this model ({first})"
         ) from error
+    # A memory write gate (--memory-update gated) may be added to a model trained without
+    # one: it starts fresh. Any other missing or extra weight means another model.
+    fresh = [name for name in missing if name.startswith(WRITE_GATE_PREFIX)]
+    others = [name for name in missing if name not in fresh] + list(unexpected)
+    if others:
+        raise BenchInputError(
+            f"--init-from {folder}: its weights do not fit this model "
+            f"(missing {sorted(set(missing) - set(fresh))[:3]}, unexpected {sorted(unexpected)[:3]})"
+        )
     log.info("stage 1 starts from the weights of %s", folder)
+    if fresh:
+        log.info("the memory write gate starts fresh (%s has none)", folder)
 
 
 def _seed_everything(seed: int) -> None:

@@ -39,6 +39,7 @@ def _rmt_config(cfg: Any, labels: Sequence[str]) -> Any:
         segment_size=cfg.segment_size,
         labels=tuple(labels),
         bptt_depth=cfg.bptt_depth,
+        memory_update=cfg.memory_update,
         loss_on=cfg.loss_on,
         recompute_segments=cfg.recompute_segments,
         lora_r=cfg.lora_r,
