@@ -96,6 +96,27 @@ def test_a_gated_model_saves_and_loads_to_the_same_answers(tmp_path: Path) -> No
         assert torch.allclose(model(ids).logits, again(ids).logits, atol=1e-6)
 
 
+def test_the_starting_bias_sets_how_much_a_fresh_gate_writes() -> None:
+    cfg = RMTConfig(
+        backbone="tiny-bert",
+        memory_tokens=2,
+        segment_size=8,
+        memory_update="gated",
+        memory_gate_bias=-2.0,
+    )
+    bias = RMT(cfg).cell.write_gate.proj.bias
+    assert torch.allclose(bias, torch.full_like(bias, -2.0))
+    assert torch.allclose(_rmt("gated").cell.write_gate.proj.bias, torch.full_like(bias, OPEN_BIAS))
+    with pytest.raises(BenchInputError, match="applies to memory_update='gated' only"):
+        RMTConfig(backbone="tiny-bert", memory_gate_bias=-2.0)
+    with pytest.raises(BenchInputError, match="finite number"):
+        RMTConfig(backbone="tiny-bert", memory_update="gated", memory_gate_bias=float("nan"))
+    with pytest.raises(BenchInputError, match="--memory-update gated only"):
+        resolve_train_config(overrides={"task": "memorize", "memory_gate_bias": -1.0})
+    values = {"task": "memorize", "memory_update": "gated", "memory_gate_bias": -1.0}
+    assert resolve_train_config(overrides=values).memory_gate_bias == -1.0
+
+
 def test_the_option_is_checked() -> None:
     with pytest.raises(BenchInputError, match="memory_update must be one of"):
         RMTConfig(backbone="tiny-bert", memory_update="blend")

@@ -111,6 +111,13 @@ def _options(func: Any) -> Any:
             "(RMT only). [default: replace]",
         ),
         click.option(
+            "--memory-gate-bias",
+            type=float,
+            help="--memory-update gated: the fresh gate's bias; sigmoid(bias) of the new "
+            "memory is written at the start (negative: mostly keep the old memory). "
+            "[default: 2]",
+        ),
+        click.option(
             "--carry-memory",
             type=float,
             help="Probability that a training row starts from the memory it ended the "

@@ -15,6 +15,7 @@ decoder ``max_positions - 2m`` (``[MEM_read | segment | MEM_write]``), minus
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,9 @@ class RMTConfig:
     bptt_depth: int | None = None  # None = full BPTT; k = gradients through the last k segments
     # "replace" (the paper: new memory = last-layer states) or "gated" (memory_gate.py)
     memory_update: str = "replace"
+    # gated only: the gate's starting bias (None: memory_gate.OPEN_BIAS, mostly writing;
+    # negative: mostly keeping the old memory until training learns when to write)
+    memory_gate_bias: float | None = None
     loss_on: str = "last"  # "last" segment only, or "all" (summed over segments)
     head: str = (
         "classify"  # "classify" (linear over labels) or "generate" (decoders: greedy answer)
@@ -94,6 +98,13 @@ class RMTConfig:
             bad(f"memory_update must be one of {MEMORY_UPDATES}, got {self.memory_update!r}")
         if self.memory_update == "gated" and self.memory_tokens < 1:
             bad("memory_update='gated' needs memory_tokens >= 1")
+        if self.memory_gate_bias is not None:
+            if self.memory_update != "gated":
+                bad("memory_gate_bias applies to memory_update='gated' only")
+            if not isinstance(self.memory_gate_bias, (int, float)) or not math.isfinite(
+                self.memory_gate_bias
+            ):
+                bad(f"memory_gate_bias must be a finite number, got {self.memory_gate_bias!r}")
         if self.loss_on not in LOSS_ON:
             bad(f"loss_on must be one of {LOSS_ON}, got {self.loss_on!r}")
         if self.head not in HEADS:

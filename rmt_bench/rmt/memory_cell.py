@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from rmt_bench.rmt.layouts import StepInputs
-from rmt_bench.rmt.memory_gate import MemoryWriteGate
+from rmt_bench.rmt.memory_gate import OPEN_BIAS, MemoryWriteGate
 
 
 def transformer_body(model: Any) -> Any:
@@ -42,6 +42,7 @@ class MemoryCell(nn.Module):
         memory_tokens: int,
         seed: int = 0,
         memory_update: str = "replace",
+        gate_bias: float | None = None,
     ) -> None:
         super().__init__()
         self.backbone = backbone  # registered: its parameters belong to the RMT
@@ -57,7 +58,9 @@ class MemoryCell(nn.Module):
         self.memory = nn.Parameter(init.to(embeddings.weight.dtype))
         # "gated" (rmt_bench.rmt.memory_gate): keep part of the old memory per feature
         self.write_gate = (
-            MemoryWriteGate(hidden) if memory_update == "gated" and memory_tokens > 0 else None
+            MemoryWriteGate(hidden, OPEN_BIAS if gate_bias is None else gate_bias)
+            if memory_update == "gated" and memory_tokens > 0
+            else None
         )
         # Plain (unregistered) references, looked up once: the per-segment loop
         # should not pay nn.Module/peft attribute resolution. Both stay valid

@@ -13,7 +13,9 @@ plain replacement has to learn as an exact fixed point of the whole backbone.
 ``W`` starts at zero and ``b`` at ``OPEN_BIAS``, so a fresh gate writes
 ``sigmoid(OPEN_BIAS)`` (about 0.88) of the new state: close to the paper's
 update, so a gate added to a trained RMT (``train --init-from``) starts near
-that model. The gate adds ``2 m (2H) H`` multiply-adds per segment, about 0.1 %
+that model. ``memory_gate_bias`` (``train --memory-gate-bias``) sets another
+start: a negative bias keeps most of the old memory until training learns
+when to write. The gate adds ``2 m (2H) H`` multiply-adds per segment, about 0.1 %
 of a 4-layer backbone's segment at H = 256 (not counted by ``rmt-bench flops``).
 
     gate = MemoryWriteGate(hidden=256)

@@ -149,6 +149,7 @@ class RMT(nn.Module):
             self.config.memory_tokens,
             seed=self.config.seed,
             memory_update=self.config.memory_update,
+            gate_bias=self.config.memory_gate_bias,
         )
 
     def _resolve_segment_size(self, layout: Any, max_positions: int) -> int:

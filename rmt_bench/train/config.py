@@ -80,6 +80,7 @@ class TrainConfig:
     bptt_depth: int | None = None  # None: backpropagate through all segments
     # "replace" (the paper) or "gated": keep part of the old memory (rmt_bench.rmt.memory_gate)
     memory_update: str = "replace"
+    memory_gate_bias: float | None = None  # gated only: the fresh gate's bias (None: +2)
     loss_on: str = "last"
     recompute_segments: bool = False  # activation checkpointing per segment
     lora_r: int = 0  # 0: full fine-tuning; >0: LoRA adapters + memory + head
@@ -183,6 +184,8 @@ class TrainConfig:
                 f"--memory-update {self.memory_update} applies to --model-kind rmt only, "
                 f"not {self.model_kind!r}"
             )
+        if self.memory_gate_bias is not None and self.memory_update != "gated":
+            raise BenchInputError("--memory-gate-bias applies to --memory-update gated only")
         if self.memory_update != "replace" and self.memory_tokens < 1:
             raise BenchInputError(
                 f"--memory-update {self.memory_update} needs --memory-tokens >= 1"

@@ -40,6 +40,7 @@ def _rmt_config(cfg: Any, labels: Sequence[str]) -> Any:
         labels=tuple(labels),
         bptt_depth=cfg.bptt_depth,
         memory_update=cfg.memory_update,
+        memory_gate_bias=cfg.memory_gate_bias,
         loss_on=cfg.loss_on,
         recompute_segments=cfg.recompute_segments,
         lora_r=cfg.lora_r,
