@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from tiny_training import tiny_train_config  # tests/ is on sys.path under pytest
 
 from generators.errors import BenchInputError
 from rmt_bench.rmt import RMT, RMTConfig
@@ -91,16 +92,7 @@ def test_the_option_is_checked() -> None:
 
 def _cfg(**changes) -> TrainConfig:
     base = dict(
-        task="detect_memorize",
-        backbone="tiny-bert",
-        segment_size=16,
-        memory_tokens=2,
-        batch_size=4,
-        lr=1e-3,
-        warmup=1,
         val_samples=4,
-        log_every=1,
-        prefetch=0,
         dropout=0.0,
         curriculum=(2,),
         steps_per_stage=6,
@@ -108,7 +100,7 @@ def _cfg(**changes) -> TrainConfig:
         checkpoint_every=2,
         carry_memory=0.75,
     )
-    return TrainConfig(**{**base, **changes})
+    return tiny_train_config(**{**base, **changes})
 
 
 def test_a_carrying_run_trains_differently_and_resumes_to_the_same_weights(

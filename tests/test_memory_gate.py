@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from tiny_training import tiny_train_config  # tests/ is on sys.path under pytest
 
 from generators.errors import BenchInputError
 from rmt_bench.rmt import RMT, RMTConfig
@@ -140,23 +141,14 @@ def test_the_option_is_checked() -> None:
 
 def _cfg(**changes) -> TrainConfig:
     base = dict(
-        task="detect_memorize",
-        backbone="tiny-bert",
-        segment_size=16,
-        memory_tokens=2,
-        batch_size=4,
-        lr=1e-3,
-        warmup=1,
         val_samples=4,
-        log_every=1,
-        prefetch=0,
         dropout=0.0,
         curriculum=(2,),
         steps_per_stage=2,
         val_every=2,
         checkpoint_every=2,
     )
-    return TrainConfig(**{**base, **changes})
+    return tiny_train_config(**{**base, **changes})
 
 
 def test_init_from_an_ungated_checkpoint_starts_a_fresh_gate(tmp_path: Path) -> None:

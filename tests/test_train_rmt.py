@@ -19,33 +19,19 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from tiny_training import TINY_TRAINING, tiny_train_config  # tests/ is on sys.path under pytest
 
 from rmt_bench.rmt import RMT
 from rmt_bench.train.config import TrainConfig
 from rmt_bench.train.logging_utils import read_log
 from rmt_bench.train.loop import train
 
-TINY = dict(
-    task="detect_memorize",
-    backbone="tiny-bert",
-    segment_size=16,
-    memory_tokens=2,
-    batch_size=4,
-    lr=1e-3,
-    warmup=1,
-    val_samples=8,
-    log_every=1,
-    prefetch=0,
-)
-
-
-def _cfg(**changes) -> TrainConfig:
-    return TrainConfig(**{**TINY, **changes})
-
 
 def test_curriculum_run_gives_a_loadable_final_model(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    result = train(_cfg(curriculum=(1, 2), steps_per_stage=3, val_every=3), out, progress=False)
+    result = train(
+        tiny_train_config(curriculum=(1, 2), steps_per_stage=3, val_every=3), out, progress=False
+    )
     assert [s["segments"] for s in result.stages] == [1, 2]
     model = RMT.from_pretrained(out)
     assert model.extra["trained_segments"] == 2 and model.extra["curriculum"] is True
@@ -63,8 +49,10 @@ def _last_weights(out: Path) -> dict[str, torch.Tensor]:
 
 def test_recompute_trains_to_the_same_weights_as_plain_bptt(tmp_path: Path) -> None:
     common = dict(curriculum=(3,), steps_per_stage=3, val_every=3, dropout=0.0)
-    train(_cfg(**common), tmp_path / "plain", progress=False)
-    train(_cfg(recompute_segments=True, **common), tmp_path / "recompute", progress=False)
+    train(tiny_train_config(**common), tmp_path / "plain", progress=False)
+    train(
+        tiny_train_config(recompute_segments=True, **common), tmp_path / "recompute", progress=False
+    )
     plain, recompute = _last_weights(tmp_path / "plain"), _last_weights(tmp_path / "recompute")
     assert plain.keys() == recompute.keys()
     start = RMT(RMT.from_pretrained(tmp_path / "plain").config).state_dict()
@@ -76,7 +64,11 @@ def test_recompute_trains_to_the_same_weights_as_plain_bptt(tmp_path: Path) -> N
 
 def test_lora_trains_adapters_memory_and_head_only(tmp_path: Path) -> None:
     out = tmp_path / "lora"
-    train(_cfg(curriculum=(2,), steps_per_stage=3, val_every=3, lora_r=4), out, progress=False)
+    train(
+        tiny_train_config(curriculum=(2,), steps_per_stage=3, val_every=3, lora_r=4),
+        out,
+        progress=False,
+    )
     after = _last_weights(out)
     fresh = RMT.from_pretrained(out).config  # same config, lora_r 4
     start = RMT(fresh).state_dict()
@@ -107,7 +99,7 @@ def test_train_on_a_generated_dataset_folder(tmp_path: Path) -> None:
     )
     out = tmp_path / "run"
     result = train(
-        _cfg(
+        tiny_train_config(
             task="memorize",
             curriculum=(1, 2),
             steps_per_stage=2,
@@ -138,7 +130,7 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
     """kill -9 at step 7 (last resume checkpoint: step 6), then ``rmt-bench train --out
     DIR --resume`` (the run's own saved config): every step and sample exactly once."""
     out = tmp_path / "run"
-    overrides = {**TINY, "curriculum": "1,2", "steps_per_stage": 6, "val_every": 3}
+    overrides = {**TINY_TRAINING, "curriculum": "1,2", "steps_per_stage": 6, "val_every": 3}
     overrides.update(checkpoint_every=2, threads=1)
     script = KILL_SCRIPT.format(overrides=overrides, kill_at=7)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -167,7 +159,9 @@ def test_full_attention_kind_trains_through_the_same_loop(tmp_path: Path) -> Non
 
     out = tmp_path / "fa"
     result = train(
-        _cfg(model_kind="full-attention", curriculum=(1, 2), steps_per_stage=2, val_every=2),
+        tiny_train_config(
+            model_kind="full-attention", curriculum=(1, 2), steps_per_stage=2, val_every=2
+        ),
         out,
         progress=False,
     )
@@ -178,7 +172,7 @@ def test_full_attention_kind_trains_through_the_same_loop(tmp_path: Path) -> Non
 
 def test_bf16_autocast_trains_and_saves_float32_weights(tmp_path: Path) -> None:
     out = tmp_path / "bf16"
-    result = train(_cfg(precision="bf16", curriculum=(2,), steps_per_stage=2, val_every=2), out,
+    result = train(tiny_train_config(precision="bf16", curriculum=(2,), steps_per_stage=2, val_every=2), out,
                    progress=False)  # fmt: skip
     assert result.precision == "bf16"  # the train summary names it, and so does the checkpoint
     assert RMT.from_pretrained(out).extra["precision"] == "bf16"

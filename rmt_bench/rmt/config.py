@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generators.errors import BenchInputError
-from rmt_bench.rmt.memory_gate import MEMORY_UPDATES
 
 # The answer classes of the paper's three memorization tasks (bAbI qa1 rooms).
 DEFAULT_LABELS: tuple[str, ...] = ("bathroom", "bedroom", "garden", "hallway", "kitchen", "office")
@@ -29,6 +28,7 @@ HEADS = ("classify", "generate")
 LOSS_ON = ("last", "all")
 LAYOUTS = ("encoder", "decoder")
 ATTENTION = ("sdpa", "eager")
+MEMORY_UPDATES = ("replace", "gated")  # "gated": rmt_bench.rmt.memory_gate
 
 
 @dataclass

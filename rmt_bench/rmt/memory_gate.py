@@ -27,8 +27,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-MEMORY_UPDATES: tuple[str, ...] = ("replace", "gated")
 OPEN_BIAS = 2.0  # sigmoid(2) = 0.88: a fresh gate writes mostly the new state
+# Where the gate's weights sit in an RMT's state dict (RMT.cell.write_gate): a gated model
+# started from an ungated checkpoint (train --init-from) lacks exactly these.
+STATE_PREFIX = "cell.write_gate."
 
 
 class MemoryWriteGate(nn.Module):

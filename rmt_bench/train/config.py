@@ -176,7 +176,7 @@ class TrainConfig:
             raise BenchInputError(f"--memory-tokens must be >= 0, got {self.memory_tokens}")
         if self.bptt_depth is not None and self.bptt_depth < 1:
             raise BenchInputError(f"--bptt-depth must be >= 1, got {self.bptt_depth}")
-        from rmt_bench.rmt.memory_gate import MEMORY_UPDATES  # torch: imported when validating
+        from rmt_bench.rmt.config import MEMORY_UPDATES  # the package imports torch: lazily
 
         _choice("--memory-update", self.memory_update, MEMORY_UPDATES)
         if self.memory_update != "replace" and self.model_kind != "rmt":

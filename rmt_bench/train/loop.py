@@ -99,9 +99,6 @@ def _task_labels(task: str) -> tuple[str, ...]:
     return tuple(task_labels(task))
 
 
-WRITE_GATE_PREFIX = "cell.write_gate."  # rmt_bench.rmt.memory_gate in an RMT's state dict
-
-
 def _init_weights(model: Any, kind: Any, folder: str) -> None:
     """Copy the weights of checkpoint ``folder`` into ``model`` (``--init-from``)."""
     try:
@@ -114,15 +111,16 @@ def _init_weights(model: Any, kind: Any, folder: str) -> None:
         ) from error
     # A memory write gate (--memory-update gated) may be added to a model trained without
     # one: it starts fresh. Any other missing or extra weight means another model.
-    fresh = [name for name in missing if name.startswith(WRITE_GATE_PREFIX)]
-    others = [name for name in missing if name not in fresh] + list(unexpected)
-    if others:
+    from rmt_bench.rmt.memory_gate import STATE_PREFIX as GATE
+
+    absent = sorted(name for name in missing if not name.startswith(GATE))
+    if absent or unexpected:
         raise BenchInputError(
             f"--init-from {folder}: its weights do not fit this model "
-            f"(missing {sorted(set(missing) - set(fresh))[:3]}, unexpected {sorted(unexpected)[:3]})"
+            f"(missing {absent[:3]}, unexpected {sorted(unexpected)[:3]})"
         )
     log.info("stage 1 starts from the weights of %s", folder)
-    if fresh:
+    if len(absent) < len(missing):
         log.info("the memory write gate starts fresh (%s has none)", folder)
 
 
