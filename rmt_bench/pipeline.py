@@ -5,11 +5,14 @@
     print(summary.text())
 
     rmt-bench figures --preset cpu --work runs/figures --budget-minutes 120
+    rmt-bench figures --preset cpu --model-kinds rmt,armt \
+        --noise "pg19:data/pg19?split=train" --eval-noise "pg19:data/pg19?split=test"
 
 Work folder layout (everything resumable, nothing ever recomputed once complete)::
 
     WORK/runs/<model>/        training runs (rmt_bench.train; DIR/ is the final model,
-                              DIR/stage-K/ the best checkpoint after K curriculum stages)
+                              DIR/stage-K/ the best checkpoint after K curriculum stages);
+                              <model> is KIND-TASK (rmt-memorize, armt-memorize, ...)
     WORK/results/             result rows (rmt_bench.evaluate), one JSONL per model and task
     WORK/reports/             figures + CSVs (reports.paper), or --report-out
     WORK/pipeline_state.json  finished steps and their wall time
@@ -17,19 +20,29 @@ Work folder layout (everything resumable, nothing ever recomputed once complete)
 
 Steps, in order of priority (the evaluation budget cuts from the end of the list):
 
-1. train: each task with the preset's recipe (curriculum), then the ablations: one task
-   without curriculum (one stage on K segments, as many optimizer steps as the curriculum
-   run took to finish its K-segment stage) and the full-attention baseline on one task.
-2. eval, short lengths: every task's final model at ``segments x segment_size`` tokens.
-3. eval, generalization grid: the curriculum stages' checkpoints (cpu: those trained on
-   1, 2, 4, 8 segments and the last, which is the final model) at the grid's segment
-   counts (cpu: 16 samples each), the no-curriculum model and the full-attention baseline
-   at the same lengths; then the full-attention model with its position table tiled, for
-   time and peak memory past its 512 positions (cpu: 4 samples, up to 8k tokens).
+1. train: each memory kind of ``model_kinds`` (``rmt``, and ``armt`` when asked for) on
+   each task with the preset's recipe (curriculum) plus ``model_kind=KIND``, as
+   ``KIND-TASK``; then the ablations, RMT only: one task without curriculum (one stage on K
+   segments, as many optimizer steps as the RMT curriculum run took to finish its K-segment
+   stage) and the full-attention baseline on one task.
+2. eval, short lengths: every task's final model of each kind at ``segments x
+   segment_size`` tokens, all tasks and kinds at one length before the next.
+3. eval, generalization grid: the curriculum stages' checkpoints of each kind (cpu: those
+   trained on 1, 2, 4, 8 segments and the last, which is the final model) at the grid's
+   segment counts (cpu: 16 samples each; kinds alternate cell by cell), the no-curriculum
+   model and the full-attention baseline at the same lengths; then the full-attention
+   model with its position table tiled, for time and peak memory past its 512 positions
+   (cpu: 4 samples, up to 8k tokens).
 4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
-   tasks at one length before the next, while the evaluation budget lasts (cpu: 8 samples
-   per length from 64k tokens on, 32 before).
+   tasks and kinds at one length before the next (a budget cut stops RMT and ARMT at the
+   same length), while the evaluation budget lasts (cpu: 8 samples per length from 64k
+   tokens on, 32 before).
 5. report: ``reports.paper.build_report`` over WORK/results and WORK/runs.
+
+Noise: ``noise`` is the noise source of the training samples (the training option
+``noise``; unset: the preset's, built-in), ``eval_noise`` that of every evaluation step
+(unset: ``noise``; both unset: built-in), so a run can train on some PG19 books and test
+on others (``pg19:DIR?split=train`` / ``?split=test``). Both are checked before any work.
 
 Samples are generated on the fly by the training and evaluation code (each sample is
 a pure function of task, seed, index and length), so there is no separate generate
@@ -54,6 +67,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +77,7 @@ from generators.errors import BenchInputError
 log = logging.getLogger(__name__)
 
 TASKS = ("memorize", "detect_memorize", "reasoning")
+MODEL_KINDS = ("rmt", "armt")  # memory kinds trained on every task (--model-kinds)
 
 # What each --preset runs. Lengths are segment counts x the recipe's segment size.
 PRESETS: dict[str, dict[str, Any]] = {
@@ -122,6 +137,9 @@ class PipelineConfig:
     full_attention: bool = True
     train_overrides: dict[str, Any] = field(default_factory=dict)  # on top of the train preset
     progress: bool = True
+    model_kinds: tuple[str, ...] = ("rmt",)  # of MODEL_KINDS; each trained on every task
+    noise: str | None = None  # training noise source (None: the train preset's)
+    eval_noise: str | None = None  # evaluation noise source (None: as ``noise``)
 
     def resolved(self) -> PipelineConfig:
         """A copy with every preset-dependent field filled in."""
@@ -149,7 +167,35 @@ class PipelineConfig:
             raise BenchInputError(f"unknown task(s) {unknown}; choose from {', '.join(TASKS)}")
         if values["num_samples"] < 1 or values["budget_minutes"] < 0:
             raise BenchInputError("--num-samples must be >= 1 and --budget-minutes >= 0")
+        self._check_kinds()
+        self._check_noise()
+        values["eval_noise"] = self.noise if self.eval_noise is None else self.eval_noise
         return dataclasses.replace(self, **values)
+
+    def _check_kinds(self) -> None:
+        kinds = self.model_kinds
+        unknown = [kind for kind in kinds if kind not in MODEL_KINDS]
+        if unknown or not kinds or len(set(kinds)) != len(kinds):
+            raise BenchInputError(
+                f"bad --model-kinds {','.join(kinds)!r}: one or more of {', '.join(MODEL_KINDS)}, "
+                "each once"
+            )
+        if "model_kind" in self.train_overrides:
+            raise BenchInputError("use --model-kinds, not --set model_kind=...")
+
+    def _check_noise(self) -> None:
+        """Each given noise source parses and its files exist (one BenchInputError line)."""
+        from generators.noise_sources import source_key
+
+        if self.noise is not None and "noise" in self.train_overrides:
+            raise BenchInputError("give the training noise once: --noise or --set noise=...")
+        for flag, spec in (("--noise", self.noise), ("--eval-noise", self.eval_noise)):
+            if spec is None:
+                continue
+            try:
+                source_key(spec)  # parses the spec, finds its files (and ?split= halves)
+            except BenchInputError as error:
+                raise BenchInputError(f"{flag}: {error}") from None
 
 
 @dataclass
@@ -272,6 +318,8 @@ class Pipeline:
             "task": task,
             **self.config.train_overrides,
         }
+        if self.config.noise is not None:
+            overrides["noise"] = self.config.noise
         return resolve_train_config(None, {**overrides, **extra})
 
     @staticmethod
@@ -332,6 +380,16 @@ class Pipeline:
     def segment_size(self) -> int:
         return int(self._train_config(self.config.tasks[0], {}).segment_size)
 
+    def check_training(self) -> None:
+        """Resolve every kind's training options on every task: a bad one fails before any work."""
+        for kind in self.config.model_kinds:
+            for task in self.config.tasks:
+                self._train_config(task, {"model_kind": kind})
+
+    def training_noise(self) -> str:
+        """The noise source the training samples come from (after presets and --set)."""
+        return str(self._train_config(self.config.tasks[0], {}).noise)
+
     # ------------------------------------------------------------------- eval
     def _eval_step(
         self,
@@ -346,6 +404,9 @@ class Pipeline:
         """Evaluate ``model_dir`` on ``n`` samples of ``task`` at ``length`` (EvalConfig ``options``)."""
         rows_path = self.results / f"{name}.{task}.jsonl"
         n = n or self.config.num_samples
+
+        if self.config.eval_noise is not None:
+            options = {"noise": self.config.eval_noise, **options}
 
         def run() -> None:
             from rmt_bench.evaluate import EvalConfig, evaluate
@@ -386,7 +447,12 @@ class Pipeline:
         ablation = self.preset["ablation"] if cfg.ablation else None
         full = self.preset["full_attention"] if cfg.full_attention else None
 
-        steps = [self._train_step(f"rmt-{task}", task, {}) for task in cfg.tasks]
+        kinds = cfg.model_kinds
+        steps = [
+            self._train_step(f"{kind}-{task}", task, {"model_kind": kind})
+            for kind in kinds
+            for task in cfg.tasks
+        ]
         if ablation and ablation["task"] in cfg.tasks:
             # The ablation trains on the curriculum's stages up to `segments` (one stage on the
             # largest, with all of their step budget), so it pairs with that stage's checkpoint.
@@ -402,8 +468,9 @@ class Pipeline:
 
         for length in short:
             steps += [
-                self._eval_step(f"rmt-{t}", self.runs / f"rmt-{t}", t, length, "rmt")
+                self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, length, k)
                 for t in cfg.tasks
+                for k in kinds
             ]
         steps += self._grid_steps(grid, ablation, full, lengths)
         if full and full["task"] in cfg.tasks:
@@ -413,8 +480,9 @@ class Pipeline:
             long_n = min(cfg.long_num_samples, cfg.num_samples)
             n = long_n if length >= cfg.long_from_segments * size else None
             steps += [
-                self._eval_step(f"rmt-{t}", self.runs / f"rmt-{t}", t, length, "rmt", n)
+                self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, length, k, n)
                 for t in cfg.tasks
+                for k in kinds
             ]
         steps.append(Step("report", "report", lambda: False, self._report))
         return steps
@@ -426,19 +494,13 @@ class Pipeline:
         steps = []
         grid_n = min(cfg.grid_num_samples, cfg.num_samples)
         for task in cfg.tasks:
-            stages = self._train_config(task, {}).stage_segments
-            for index in range(1, len(stages) + 1):
-                # The last stage's checkpoint *is* the final model (rmt-{task}): evaluate that,
-                # so the headline model has every length and no sample is answered twice.
-                last = index == len(stages)
-                if not last and stages[index - 1] not in cfg.grid_train_segments:
-                    continue
-                name = f"rmt-{task}" if last else f"rmt-{task}-stage{index}"
-                folder = self.runs / f"rmt-{task}" / ("" if last else f"stage-{index}")
-                for length in grid:
-                    if last and length in main_lengths:
-                        continue  # already a short/long-length step of the final model
-                    steps.append(self._eval_step(name, folder, task, length, "rmt", grid_n))
+            # kinds interleaved (RMT stage 1 @ L, ARMT stage 1 @ L, ...): same curriculum,
+            # so a budget cut leaves both with the same cells
+            per_kind = [
+                self._stage_steps(kind, task, grid, main_lengths, grid_n)
+                for kind in cfg.model_kinds
+            ]
+            steps += [s for group in zip_longest(*per_kind) for s in group if s is not None]
         if ablation and ablation["task"] in cfg.tasks:
             name = f"rmt-{ablation['task']}-nocurriculum"
             steps += [
@@ -451,6 +513,27 @@ class Pipeline:
                 self._eval_step(name, self.runs / name, full["task"], n, "full-attention", grid_n)
                 for n in grid
             ]
+        return steps
+
+    def _stage_steps(
+        self, kind: str, task: str, grid: list[int], main_lengths: list[int], n: int
+    ) -> list[Step]:
+        """The chosen stage checkpoints of run ``KIND-TASK`` at the grid's lengths."""
+        run = f"{kind}-{task}"
+        stages = self._train_config(task, {"model_kind": kind}).stage_segments
+        steps = []
+        for index in range(1, len(stages) + 1):
+            # The last stage's checkpoint *is* the final model (KIND-TASK): evaluate that,
+            # so the headline model has every length and no sample is answered twice.
+            last = index == len(stages)
+            if not last and stages[index - 1] not in self.config.grid_train_segments:
+                continue
+            name = run if last else f"{run}-stage{index}"
+            folder = self.runs / run / ("" if last else f"stage-{index}")
+            for length in grid:
+                if last and length in main_lengths:
+                    continue  # already a short/long-length step of the final model
+                steps.append(self._eval_step(name, folder, task, length, kind, n))
         return steps
 
     def _tiled_steps(self, task: str, size: int) -> list[Step]:

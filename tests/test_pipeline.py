@@ -251,3 +251,138 @@ def test_figures_dry_run_lists_the_plan(tmp_path) -> None:
         cli, ["figures", "--tasks", "sorting", "--dry-run", "--work", str(tmp_path)]
     )
     assert bad.exit_code == 2 and "unknown task" in bad.output
+
+
+def test_armt_beside_rmt_trains_each_task_and_evaluates_at_the_same_lengths(tmp_path) -> None:
+    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=2, grid_segments=(1, 2), ablation=True,
+                   full_attention=True, model_kinds=("rmt", "armt"))  # fmt: skip
+    steps = Pipeline(config).steps()
+    names = [step.name for step in steps]
+    assert names[:4] == [
+        "train rmt-memorize",
+        "train armt-memorize",
+        "train rmt-memorize-nocurriculum",  # the ablations stay RMT only
+        "train full-attention-memorize",
+    ]
+    assert not any("armt-memorize-nocurriculum" in n or "armt-memorize-tiled" in n for n in names)
+    main = [n for n in names if n.startswith("eval ") and "memorize memorize @" in n]
+    main = [n for n in main if n.split()[1] in ("rmt-memorize", "armt-memorize")]
+    # short 16, 32; long 64: at each length RMT then ARMT, before the next length
+    assert main == [f"eval {k}-memorize memorize @ {n} tokens" for n in (16, 32, 64) for k in ("rmt", "armt")]  # fmt: skip
+    assert [n for n in names if "stage" in n] == [  # the grid alternates kinds too
+        f"eval {k}-memorize-stage1 memorize @ {n} tokens" for n in (16, 32) for k in ("rmt", "armt")
+    ]
+    assert names[-3:-1] == [f"eval {k}-memorize memorize @ 64 tokens" for k in ("rmt", "armt")]
+
+
+def test_armt_steps_train_armt_and_estimate_from_armt_rows(tmp_path) -> None:
+    pipeline = Pipeline(_tiny(tmp_path, model_kinds=("rmt", "armt")))
+    assert pipeline._train_config("memorize", {"model_kind": "armt"}).model_kind == "armt"
+    steps = {s.name: s for s in pipeline.steps()}
+    (tmp_path / "results").mkdir()
+    rows = [{"kind": "rmt", "length": 16, "n_tokens": 16, "seconds": 1.0},
+            {"kind": "armt", "length": 16, "n_tokens": 16, "seconds": 3.0}]  # fmt: skip
+    (tmp_path / "results" / "x.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rmt = steps["eval rmt-memorize memorize @ 32 tokens"].estimate()
+    armt = steps["eval armt-memorize memorize @ 32 tokens"].estimate()
+    assert (rmt, armt) == (pytest.approx(2.0), pytest.approx(6.0))
+
+
+def test_default_config_keeps_its_step_names(tmp_path) -> None:
+    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=2, grid_segments=(1, 2), ablation=True,
+                   full_attention=True)  # fmt: skip
+    names = [step.name for step in Pipeline(config).steps()]
+    assert not any("armt" in name for name in names)
+    assert [n for n in names if n.startswith("train ")] == [
+        "train rmt-memorize", "train rmt-memorize-nocurriculum", "train full-attention-memorize",
+    ]  # fmt: skip
+    assert [n for n in names if n.startswith("eval rmt-memorize ")] == [
+        f"eval rmt-memorize memorize @ {n} tokens" for n in (16, 32, 64)
+    ]
+
+
+def test_noise_reaches_training_and_every_evaluation(tmp_path, monkeypatch) -> None:
+    import rmt_bench.evaluate
+
+    books = tmp_path / "books"
+    books.mkdir()
+    for i in range(4):
+        (books / f"{i}.txt").write_text("A sentence of a book. Another one.\n")
+    train_spec, test_spec = f"pg19:{books}?split=train", f"pg19:{books}?split=test"
+    seen: list = []
+    monkeypatch.setattr(rmt_bench.evaluate, "evaluate", seen.append)
+
+    pipeline = Pipeline(_tiny(tmp_path / "w", noise=train_spec, eval_noise=test_spec))
+    assert pipeline._train_config("memorize", {"model_kind": "armt"}).noise == train_spec
+    assert pipeline.training_noise() == train_spec
+    evals = [s for s in pipeline.steps() if s.phase == "eval"]
+    for step in evals:
+        step.run()
+    assert len(seen) == len(evals) and {cfg.noise for cfg in seen} == {test_spec}
+
+    same = Pipeline(_tiny(tmp_path / "w", noise=train_spec))  # --eval-noise defaults to --noise
+    assert same.config.eval_noise == train_spec
+    seen.clear()
+    next(s for s in same.steps() if s.phase == "eval").run()
+    assert seen[0].noise == train_spec
+    default = Pipeline(_tiny(tmp_path / "w"))  # neither: the built-in noise, as before
+    assert default.config.eval_noise is None and default.training_noise() == "builtin"
+    seen.clear()
+    next(s for s in default.steps() if s.phase == "eval").run()
+    assert seen[0].noise == "builtin"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"model_kinds": ("rmt", "lstm")}, "bad --model-kinds"),
+        ({"model_kinds": ()}, "bad --model-kinds"),
+        ({"model_kinds": ("armt", "armt")}, "bad --model-kinds"),
+        ({"train_overrides": {**TINY_TRAIN, "model_kind": "armt"}}, "use --model-kinds"),
+        ({"noise": "wikipedia"}, "--noise: unknown noise source"),
+        ({"eval_noise": "pg19:/no/such/books?split=test"}, "--eval-noise: "),
+        ({"noise": "builtin", "train_overrides": {**TINY_TRAIN, "noise": "builtin"}}, "once"),
+    ],
+)
+def test_bad_kinds_and_noise_sources_fail_before_any_work(tmp_path, changes, message) -> None:
+    with pytest.raises(BenchInputError, match=message.replace("-", r"\-")):
+        Pipeline(_tiny(tmp_path / "w", **changes))
+    assert not (tmp_path / "w").exists()
+
+
+def test_figures_dry_run_shows_armt_and_noise(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from rmt_bench.cli import cli
+
+    args = ["figures", "--work", str(tmp_path / "w"), "--tasks", "memorize", "--dry-run", "--max-segments", "8",
+            "--model-kinds", "rmt,armt", "--eval-noise", "builtin"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    names = [" ".join(line.split()[3:]) for line in result.output.splitlines()]
+    assert "train armt-memorize" in names and "eval armt-memorize memorize @ 512 tokens" in names
+    assert "models rmt, armt; training noise builtin; evaluation noise builtin" in result.output
+    bad = CliRunner().invoke(cli, [*args, "--noise", "pg19:" + str(tmp_path / "none")])
+    assert bad.exit_code == 2 and "--noise: pg19 noise path not found" in bad.output
+    bad = CliRunner().invoke(cli, [*args[:-4], "--model-kinds", "rmt,gpt"])
+    assert bad.exit_code == 2 and "bad --model-kinds" in bad.output
+
+
+@pytest.mark.slow
+def test_tiny_armt_pipeline_writes_armt_rows(tmp_path, monkeypatch) -> None:
+    """Real ARMT training + evaluation (no report): its rows carry kind armt, its estimate key."""
+    pytest.importorskip("torch")
+    monkeypatch.setattr(Pipeline, "_report", lambda self: None)
+    config = _tiny(tmp_path, model_kinds=("armt",), segments=(1,), noise="builtin")
+    summary = Pipeline(config).run()
+    status = {step.name: step.status for step in summary.steps}
+    assert status == {
+        "train armt-memorize": "done",
+        "eval armt-memorize memorize @ 16 tokens": "done",
+        "eval armt-memorize-stage1 memorize @ 16 tokens": "done",
+        "report": "done",
+    }
+    rows = _rows(tmp_path / "results" / "armt-memorize.memorize.jsonl")
+    assert [(r["kind"], r["length"]) for r in rows] == [("armt", 16)]
+    saved = json.loads((tmp_path / "runs" / "armt-memorize" / "config.json").read_text())
+    assert saved["kind"] == "armt"

@@ -4,9 +4,15 @@
     rmt-bench figures --preset paper --work /data/figures --report-out reports/
     rmt-bench figures --preset cpu --tasks memorize --max-segments 64 --set steps_per_stage=50
     rmt-bench figures --preset cpu --work runs/figures --dry-run     # the plan, and what is done
+    rmt-bench figures --preset cpu --work runs/pg19 --model-kinds rmt,armt \
+        --noise "pg19:../shared/data/pg19-train?split=train" \
+        --eval-noise "pg19:../shared/data/pg19-train?split=test"  # natural text, RMT and ARMT
 
 Re-running the same command resumes: finished steps are skipped, interrupted ones
 continue. ``--budget-minutes`` bounds the evaluation time (training always finishes).
+``--model-kinds rmt,armt`` trains and evaluates the ARMT beside the RMT (runs ``armt-TASK``);
+``--noise`` / ``--eval-noise`` pick the noise of the training / test samples (natural text:
+``pg19:DIR?split=train`` to train on half of the books, ``?split=test`` to test on the rest).
 See ``rmt_bench.pipeline`` for the steps and the work folder's layout.
 """
 
@@ -75,6 +81,26 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     default=None,
     help="Evaluate up to this many segments. [default: all of the preset's lengths]",
 )
+@click.option(
+    "--model-kinds",
+    default="rmt",
+    show_default=True,
+    help="Memory kinds trained on every task and evaluated side by side, comma-separated: "
+    "rmt, armt (runs KIND-TASK; the ablation and full-attention baseline stay RMT only).",
+)
+@click.option(
+    "--noise",
+    default=None,
+    help="Noise source of the training samples, as in `generate`: builtin | text:PATH | "
+    "pg19:PATH | quality:PATH | hf:NAME[:column]; a text:/pg19: folder takes ?split=train|test "
+    "(alternate files). [default: the preset's, builtin]",
+)
+@click.option(
+    "--eval-noise",
+    default=None,
+    help="Noise source of every evaluation's test samples, as --noise (e.g. the ?split=test "
+    "half of the training books). [default: as --noise]",
+)
 @click.option("--no-ablation", is_flag=True, help="Skip the no-curriculum model.")
 @click.option("--no-full-attention", is_flag=True, help="Skip the full-attention baseline.")
 @click.option(
@@ -101,6 +127,9 @@ def command(
     num_samples: int | None,
     long_num_samples: int | None,
     max_segments: int | None,
+    model_kinds: str,
+    noise: str | None,
+    eval_noise: str | None,
     no_ablation: bool,
     no_full_attention: bool,
     sets: tuple[str, ...],
@@ -131,16 +160,24 @@ def command(
         full_attention=not no_full_attention,
         train_overrides=_parse_set(sets),
         progress=not no_progress,
+        model_kinds=tuple(k.strip() for k in model_kinds.split(",") if k.strip()),
+        noise=noise,
+        eval_noise=eval_noise,
     )
 
-    # resolves every training option now: a bad --set fails here, before any work
-    Pipeline(config).segment_size()
+    # checks kinds and noise sources and resolves every training option now: a bad --set,
+    # --model-kinds or --noise fails here, before any work
+    pipeline = Pipeline(config)
+    pipeline.check_training()
     if dry_run:
-        pipeline = Pipeline(config)
         steps = pipeline.steps()
         for number, step in enumerate(steps, start=1):
             state = "complete" if step.phase != "report" and step.done() else "to run"
             click.echo(f"{number:>4} {state:<9} {step.name}")
+        click.echo(
+            f"models {', '.join(pipeline.config.model_kinds)}; training noise "
+            f"{pipeline.training_noise()}; evaluation noise {pipeline.config.eval_noise or 'builtin'}"
+        )
         click.echo(
             f"{len(steps)} steps; evaluation budget {pipeline.config.budget_minutes:g} minutes"
         )
