@@ -298,6 +298,9 @@ CASES = [
     _case("figures-work-empty", ["figures", "--work", ""], "--work"),
     _case("figures-budget-negative", ["figures", "--budget-minutes", "-1"], "--budget-minutes"),
     _case("figures-num-samples-zero", ["figures", "--num-samples", "0"], "--num-samples"),
+    _case("figures-model-kinds-unknown", ["figures", "--model-kinds", "rmt,lstm"], "--model-kinds"),
+    _case("figures-noise-unknown", ["figures", "--noise", "wikipedia"], "--noise"),
+    _case("figures-eval-noise-missing", ["figures", "--eval-noise", "pg19:no?split=test"], "no"),
     # --------------------------------------------------------------- attention
     _case("attn-model-missing", _with(ATTN, "--model", "{fx}/missing"), "not found"),
     _case("attn-model-empty", ATTN, "not a checkpoint"),
