@@ -49,6 +49,32 @@ def test_cpu_tiny_preset_is_task_specific() -> None:
     assert override.lr == 0.01  # the CLI still beats a task override
 
 
+def test_cpu_tiny_preset_has_an_armt_memorize_recipe(tmp_path: Path) -> None:
+    """The ARMT's Memorize recipe goes past 8 segments; the RMT (default kind) is unchanged."""
+    armt = resolve_train_config(
+        None, {"preset": "cpu-tiny", "task": "memorize", "model_kind": "armt"}
+    )
+    assert armt.curriculum == (1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64)
+    assert (armt.bptt_depth, armt.val_every, armt.lr) == (8, 20, 1e-4)
+    for kind in (None, "rmt"):
+        rmt = resolve_train_config(
+            None, {"preset": "cpu-tiny", "task": "memorize", "model_kind": kind}
+        )
+        assert (rmt.curriculum, rmt.bptt_depth, rmt.val_every) == (tuple(range(1, 12)), None, 10)
+    dm = resolve_train_config(
+        None, {"preset": "cpu-tiny", "task": "detect_memorize", "model_kind": "armt"}
+    )
+    assert dm.curriculum == tuple(range(1, 12))  # no ARMT recipe measured for this task
+    flags = resolve_train_config(
+        None,
+        {"preset": "cpu-tiny", "task": "memorize", "model_kind": "armt", "curriculum": "1,2"},
+    )
+    assert flags.curriculum == (1, 2) and flags.bptt_depth == 8  # flags still beat the preset
+    file = tmp_path / "armt.yaml"
+    file.write_text("preset: cpu-tiny\ntask: memorize\nmodel-kind: armt\n")
+    assert resolve_train_config(str(file), {}).curriculum[-1] == 64  # the kind from a file
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

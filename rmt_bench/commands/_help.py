@@ -55,7 +55,7 @@ def show_defaults(command: click.Command, config_cls: Any, note: str = "") -> cl
 
 def preset_help() -> str:
     """``--preset`` help: every preset with the values it sets (and its per-task changes)."""
-    from rmt_bench.train.presets import PRESETS, TASK_OVERRIDES
+    from rmt_bench.train.presets import KIND_OVERRIDES, PRESETS, TASK_OVERRIDES
 
     parts = []
     for name, values in PRESETS.items():
@@ -63,6 +63,12 @@ def preset_help() -> str:
         tasks = [
             f"{task}: " + ", ".join(f"{k}={_text(v)}" for k, v in changes.items())
             for (preset, task), changes in TASK_OVERRIDES.items()
+            if preset == name
+        ]
+        tasks += [
+            f"{task} with --model-kind {kind}: "
+            + ", ".join(f"{k}={_text(v)}" for k, v in changes.items())
+            for (preset, task, kind), changes in KIND_OVERRIDES.items()
             if preset == name
         ]
         extra = f" (per task: {'; '.join(tasks)})" if tasks else ""

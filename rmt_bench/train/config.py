@@ -314,8 +314,11 @@ def resolve_train_config(
         file_values = upgrade_options(file_values, str(config_file))
     preset = overrides.get("preset", file_values.get("preset"))
     task = overrides.get("task", file_values.get("task"))
+    kind = overrides.get("model_kind", file_values.get("model_kind"))
     below_file = {
-        key: value for key, value in preset_values(preset, task).items() if key not in file_values
+        key: value
+        for key, value in preset_values(preset, task, kind).items()
+        if key not in file_values
     }
     return resolve_config(
         TrainConfig, config_file, {**below_file, **overrides}, upgrade=upgrade_options
