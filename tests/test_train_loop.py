@@ -254,14 +254,11 @@ def test_out_and_resume_mistakes_are_user_errors(tmp_path: Path, reference: Path
         _run(_cfg(batch_size=5, grad_accum=2), tmp_path / "x")
 
 
-@pytest.mark.xfail(
-    reason="fails since the 2026-12-02 package set, also at d925057 where it passed: micro-batched updates differ (emb.weight by 0.09); under investigation",
-    strict=False,
-)
 def test_grad_accumulation_matches_one_big_batch(tmp_path: Path) -> None:
-    """Two micro-steps of 2 give the same update as one batch of 4 (no dropout)."""
-    a = _run(_cfg(curriculum=(1,), dropout=0.0), tmp_path / "a")
-    b = _run(_cfg(curriculum=(1,), dropout=0.0, grad_accum=2), tmp_path / "b")
+    """Two micro-steps of 2 give the same update as one batch of 4 (no dropout; fp32, as
+    "auto" precision picks bf16 on CPUs with AVX512-BF16, whose rounding depends on the batch)."""
+    a = _run(_cfg(curriculum=(1,), dropout=0.0, precision="fp32"), tmp_path / "a")
+    b = _run(_cfg(curriculum=(1,), dropout=0.0, precision="fp32", grad_accum=2), tmp_path / "b")
     assert a.global_step == b.global_step
     for key, value in _weights(tmp_path / "a").items():
         other = _weights(tmp_path / "b")[key]
