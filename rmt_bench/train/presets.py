@@ -90,8 +90,8 @@ TASK_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
 # Per-task changes for one model kind on top of the above (the RMT, the default kind, has
 # none: the presets are the paper's RMT recipes).
 KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
-    # Measured here on natural text (docs/experiments.md, run M2; pg19-train noise, tested on
-    # two unseen books): the ARMT went on past 8 segments to 16, 32 and 64 with truncated BPTT
+    # Measured here on natural text, in bf16 (docs/experiments.md, run M2; pg19-train noise,
+    # tested on two unseen books): the ARMT went on past 8 segments to 16, 32 and 64 with truncated BPTT
     # 8 (full BPTT up to 8 segments) and at least 20 steps per stage: 340 steps, 8 min 40 s on
     # 2 cores; 1.00 at 4k, 32k (n = 32) and 128k tokens (n = 16). Stopping at 8 segments
     # gave 0.88 at 4k and 32k, at 32 segments with 10-step stages 0.88 and 0.88.
@@ -106,7 +106,7 @@ KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
 def preset_values(
     name: str | None, task: str | None = None, model_kind: str | None = None
 ) -> dict[str, Any]:
-    """The TrainConfig values of preset ``name`` for ``task`` and ``model_kind`` (empty for no preset)."""
+    """The TrainConfig values of preset ``name`` for ``task`` and ``model_kind`` (empty: none)."""
     if name is None:
         return {}
     if name not in PRESETS:
