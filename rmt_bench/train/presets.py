@@ -91,8 +91,8 @@ TASK_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
 # none: the presets are the paper's RMT recipes).
 KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
     # Measured here on natural text, in bf16 (docs/experiments.md, run M2; pg19-train noise,
-    # tested on two unseen books): the ARMT went on past 8 segments to 16, 32 and 64 with truncated BPTT
-    # 8 (full BPTT up to 8 segments) and at least 20 steps per stage: 340 steps, 8 min 40 s on
+    # tested on two unseen books): the ARMT went on past 8 segments to 16, 32 and 64 with
+    # truncated BPTT 8 (full BPTT up to 8 segments) and at least 20 steps per stage: 340 steps, 8 min 40 s on
     # 2 cores; 1.00 at 4k, 32k (n = 32) and 128k tokens (n = 16). Stopping at 8 segments
     # gave 0.88 at 4k and 32k, at 32 segments with 10-step stages 0.88 and 0.88.
     ("cpu-tiny", "memorize", "armt"): {
