@@ -92,9 +92,10 @@ TASK_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
 KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
     # Measured here on natural text, in bf16 (docs/experiments.md, run M2; pg19-train noise,
     # tested on two unseen books): the ARMT went on past 8 segments to 16, 32 and 64 with
-    # truncated BPTT 8 (full BPTT up to 8 segments) and at least 20 steps per stage: 340 steps, 8 min 40 s on
-    # 2 cores; 1.00 at 4k, 32k (n = 32) and 128k tokens (n = 16). Stopping at 8 segments
-    # gave 0.88 at 4k and 32k, at 32 segments with 10-step stages 0.88 and 0.88.
+    # truncated BPTT 8 (full BPTT up to 8 segments) and at least 20 steps per stage: 340
+    # steps, 8 min 40 s on 2 cores; 1.00 at 4k, 32k (n = 32) and 128k tokens (n = 16).
+    # Stopping at 8 segments gave 0.88 at 4k and 32k; at 32 segments with 10-step stages,
+    # 0.88 and 0.88.
     ("cpu-tiny", "memorize", "armt"): {
         "curriculum": (1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64),
         "bptt_depth": 8,
