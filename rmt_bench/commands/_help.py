@@ -53,26 +53,29 @@ def show_defaults(command: click.Command, config_cls: Any, note: str = "") -> cl
     return command
 
 
+def _settings(values: dict[str, Any]) -> str:
+    """``key=value, ...`` of a preset's values."""
+    return ", ".join(f"{key}={_text(value)}" for key, value in values.items())
+
+
 def preset_help() -> str:
     """``--preset`` help: every preset with the values it sets (and its per-task changes)."""
     from rmt_bench.train.presets import KIND_OVERRIDES, PRESETS, TASK_OVERRIDES
 
     parts = []
     for name, values in PRESETS.items():
-        settings = ", ".join(f"{key}={_text(value)}" for key, value in values.items())
         tasks = [
-            f"{task}: " + ", ".join(f"{k}={_text(v)}" for k, v in changes.items())
+            f"{task}: {_settings(changes)}"
             for (preset, task), changes in TASK_OVERRIDES.items()
             if preset == name
         ]
         tasks += [
-            f"{task} with --model-kind {kind}: "
-            + ", ".join(f"{k}={_text(v)}" for k, v in changes.items())
+            f"{task} with --model-kind {kind}: {_settings(changes)}"
             for (preset, task, kind), changes in KIND_OVERRIDES.items()
             if preset == name
         ]
         extra = f" (per task: {'; '.join(tasks)})" if tasks else ""
-        parts.append(f"{name}: {settings}{extra}.")
+        parts.append(f"{name}: {_settings(values)}{extra}.")
     return "A named recipe placed below --config and the flags. " + " ".join(parts)
 
 
