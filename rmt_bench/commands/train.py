@@ -146,6 +146,11 @@ def _options(func: Any) -> Any:
         click.option("--batch-size", type=int, help="Global batch per optimizer step."),
         click.option("--grad-accum", type=int, help="Micro-steps per optimizer step."),
         click.option("--lr", type=float),
+        click.option(
+            "--lr-from",
+            help="Another lr for the long stages: SEGMENTS:LR pairs, e.g. 16:1e-4 trains "
+            "every stage of 16 or more segments at 1e-4. [default: --lr for every stage]",
+        ),
         click.option("--warmup", type=int, help="Linear warmup steps (per stage)."),
         click.option("--weight-decay", type=float),
         click.option("--grad-clip", type=float, help="Clip threshold (0: no clipping)."),

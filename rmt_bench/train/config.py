@@ -27,6 +27,7 @@ from generators.errors import BenchInputError
 from rmt_bench.config import load_config_file, resolve_config
 from rmt_bench.precision import check_precision, legacy_precision
 from rmt_bench.train.presets import preset_values
+from rmt_bench.train.stage_lr import parse_lr_from
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,9 @@ class TrainConfig:
     batch_size: int = 32  # global batch per optimizer step (all processes, all micro-steps)
     grad_accum: int = 1
     lr: float = 1e-5
+    # (segments, lr) steps: stages of at least that many segments train at that lr
+    # (--lr-from 16:1e-4; rmt_bench.train.stage_lr). Empty: --lr for every stage.
+    lr_from: tuple[tuple[int, float], ...] = ()
     warmup: int = 100  # linear warmup steps (per stage)
     weight_decay: float = 1e-3
     grad_clip: float | None = 5.0  # None or 0: no clipping
@@ -133,6 +137,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         self.curriculum = parse_curriculum(self.curriculum)
+        self.lr_from = parse_lr_from(self.lr_from)
 
     @property
     def effective_attention_dropout(self) -> float | None:

@@ -61,6 +61,7 @@ from rmt_bench.train.runtime import (
     quiet_transformers,
     train_precision,
 )
+from rmt_bench.train.stage_lr import stage_lr
 
 log = logging.getLogger(__name__)
 
@@ -210,10 +211,6 @@ class Trainer:
         self.source = source if source is not None else make_source(cfg, self.tokenizer_name)
         self.stages = plan_stages(cfg.stage_segments, cfg.segment_size, cfg.stage_steps)
         check_stage_lengths(model, self.stages, cfg.segment_size)  # before anything is written
-        acc.wait_for_everyone()  # every process checked before the main one writes
-        if acc.is_main_process and not resume:
-            ckpt.write_train_config(self.out, cfg)
-        acc.wait_for_everyone()
         self.state = CurriculumState()
         self._resume_dir = ckpt.existing_dir(self.out / ckpt.LAST) if resume else None
         if self._resume_dir is not None:
@@ -396,7 +393,10 @@ class Trainer:
             best = self.kind.load(str(folder))
             self.unwrapped.load_state_dict(best.state_dict())
             log.info("stage %d starts from %s", stage.index + 1, folder)
-        optimizer, scheduler = build_optimizer(self.unwrapped, self.cfg, stage.max_steps)
+        lr = stage_lr(self.cfg.lr, self.cfg.lr_from, stage.segments)
+        if self.cfg.lr_from:
+            log.info("stage %d trains at lr %g", stage.index + 1, lr)
+        optimizer, scheduler = build_optimizer(self.unwrapped, self.cfg, stage.max_steps, lr=lr)
         if self._resume_dir is not None:
             ckpt.restore_rng_state(self._resume_dir, self.accelerator.process_index)
         self.carried.reset()  # carried states belong to the weights they were made with

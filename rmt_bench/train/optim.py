@@ -5,6 +5,7 @@ a linear schedule with ``warmup`` steps of linear warm-up then linear decay to 0
 at the stage's last step, and clipping by value (the paper: 5) or by global norm.
 
     optimizer, scheduler = build_optimizer(model, cfg, total_steps=stage.max_steps)
+    optimizer, scheduler = build_optimizer(model, cfg, stage.max_steps, lr=1e-4)  # another lr
     grad_norm = clip_gradients(model.parameters(), cfg)   # norm before clipping
 """
 
@@ -14,8 +15,10 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def build_optimizer(model: Any, cfg: Any, total_steps: int) -> tuple[Any, Any]:
-    """AdamW over the trainable parameters and its warmup + linear-decay schedule."""
+def build_optimizer(
+    model: Any, cfg: Any, total_steps: int, lr: float | None = None
+) -> tuple[Any, Any]:
+    """AdamW over the trainable parameters at ``lr`` (None: ``cfg.lr``), with its schedule."""
     import torch
     from transformers import get_linear_schedule_with_warmup
 
@@ -29,7 +32,7 @@ def build_optimizer(model: Any, cfg: Any, total_steps: int) -> tuple[Any, Any]:
         {"params": decay, "weight_decay": cfg.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
-    optimizer = torch.optim.AdamW(groups, lr=cfg.lr)
+    optimizer = torch.optim.AdamW(groups, lr=cfg.lr if lr is None else lr)
     warmup = min(cfg.warmup, max(total_steps - 1, 0))
     scheduler = get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
     return optimizer, scheduler

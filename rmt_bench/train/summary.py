@@ -18,6 +18,7 @@ from typing import Any
 
 from rmt_bench.train.config import TrainConfig
 from rmt_bench.train.curriculum import Stage
+from rmt_bench.train.stage_lr import format_lr_from
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ def run_summary(
         f"  backbone {cfg.backbone}: {parameters:,} parameters ({trainable:,} trainable), "
         f"segment {cfg.segment_size} tokens, memory {cfg.memory_tokens}",
         f"  segments per stage: {segments} (samples: {cfg.segment_mix})",
-        f"  lr {cfg.lr:g}, batch {cfg.batch_size}, at most {steps:,} steps "
+        f"  lr {cfg.lr:g}"
+        + (f" (from N segments on: {format_lr_from(cfg.lr_from)})" if cfg.lr_from else "")
+        + f", batch {cfg.batch_size}, at most {steps:,} steps "
         f"and {tokens:,} task tokens",
         f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}",
         f"  precision {precision or cfg.precision}"
