@@ -19,27 +19,22 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from tiny_training import TINY_TRAINING
 
 from rmt_bench.rmt import RMT
 from rmt_bench.train.config import resolve_train_config
 from rmt_bench.train.loop import train
 
+# The shared tiny run (tests/tiny_training.py) as CLI flags, two stages, fp32 ("auto" is
+# bf16 on AVX512-BF16 CPUs, where rounding differs by batch shape).
 FLAGS = {
-    "task": "detect_memorize",
-    "backbone": "tiny-bert",
-    "segment_size": 16,
-    "memory_tokens": 2,
+    **TINY_TRAINING,
     "curriculum": "1,2",
     "steps_per_stage": 3,
     "val_every": 3,
-    "val_samples": 8,
-    "batch_size": 4,
-    "lr": 1e-3,
-    "warmup": 1,
     "dropout": 0.0,
     "threads": 1,
-    "log_every": 1,
-    "precision": "fp32",  # "auto" is bf16 on AVX512-BF16 CPUs: rounding differs by batch shape
+    "precision": "fp32",
 }
 
 
