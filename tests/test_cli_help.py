@@ -24,6 +24,7 @@ def test_train_help_shows_defaults_and_presets() -> None:
     assert "paper: backbone=bert-base-cased" in unwrapped
     assert "reasoning: steps_per_stage=20000" in text
     assert "memorize with --model-kind armt: curriculum=1,2,3,4,5,6,7,8,16,32,64" in text
+    assert "steps_per_stage=100, lr_from=16:0.0001" in text  # pairs spelt as the flag takes them
     assert "--model-kind [rmt|armt|full-attention" in text
     assert "unless a --preset or --config sets them" in text
 

@@ -64,7 +64,12 @@ def test_cpu_tiny_preset_has_an_armt_memorize_recipe(tmp_path: Path) -> None:
     dm = resolve_train_config(
         None, {"preset": "cpu-tiny", "task": "detect_memorize", "model_kind": "armt"}
     )
-    assert dm.curriculum == tuple(range(1, 12))  # no ARMT recipe measured for this task
+    assert dm.curriculum[-3:] == (16, 32, 64) and dm.lr_from == ((16, 1e-4),)
+    assert (dm.lr, dm.steps_per_stage, dm.bptt_depth) == (3e-4, 100, 8)
+    reasoning = resolve_train_config(
+        None, {"preset": "cpu-tiny", "task": "reasoning", "model_kind": "armt"}
+    )
+    assert reasoning.curriculum == (1, 2, 3)  # no ARMT recipe measured for this task
     flags = resolve_train_config(
         None,
         {"preset": "cpu-tiny", "task": "memorize", "model_kind": "armt", "curriculum": "1,2"},

@@ -20,9 +20,16 @@ import click
 
 
 def _text(value: Any) -> str:
+    """A value as its flag spells it: ``1,2,3`` for a curriculum, ``16:0.0001`` for pairs."""
     if isinstance(value, (tuple, list)):
-        return ",".join(str(item) for item in value)
+        return ",".join(_text_item(item) for item in value)
     return str(value)
+
+
+def _text_item(item: Any) -> str:
+    if isinstance(item, (tuple, list)):
+        return ":".join(f"{part:g}" if isinstance(part, float) else str(part) for part in item)
+    return str(item)
 
 
 def _unset(default: Any) -> bool:
