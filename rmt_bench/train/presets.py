@@ -106,7 +106,7 @@ KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
     # curriculum for Detect & Memorize, with stages capped at 100 steps and lr 1e-4 from 16
     # segments on (at the preset's 3e-4 the 32- and 64-segment stages undid the short ones:
     # 0.91 / 0.72 / 0.25 at 512 / 4k / 32k). 700 steps, 27 min 43 s on 2 cores; 1.00 / 0.91 /
-    # 0.50 (n = 32), against 0.97 / 0.25 / 0.19 for curriculum 1..8 (fp32, session 2).
+    # 0.50 (n = 32), against 0.97 / 0.25 / 0.19 for curriculum 1..8 (fp32, earlier).
     ("cpu-tiny", "detect_memorize", "armt"): {
         "curriculum": (1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64),
         "bptt_depth": 8,
