@@ -22,14 +22,12 @@ import click
 def _text(value: Any) -> str:
     """A value as its flag spells it: ``1,2,3`` for a curriculum, ``16:0.0001`` for pairs."""
     if isinstance(value, (tuple, list)):
-        return ",".join(_text_item(item) for item in value)
+        if value and isinstance(value[0], (tuple, list)):  # (segments, lr) pairs: --lr-from
+            from rmt_bench.train.stage_lr import format_lr_from
+
+            return format_lr_from(value)
+        return ",".join(str(item) for item in value)
     return str(value)
-
-
-def _text_item(item: Any) -> str:
-    if isinstance(item, (tuple, list)):
-        return ":".join(f"{part:g}" if isinstance(part, float) else str(part) for part in item)
-    return str(item)
 
 
 def _unset(default: Any) -> bool:

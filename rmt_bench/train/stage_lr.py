@@ -15,6 +15,7 @@ Detect & Memorize stages lost what the short stages had learned (validation 0.58
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ def parse_lr_from(value: str | Sequence[Any] | None) -> LrSchedule:
             raise BenchInputError(
                 f"--lr-from takes SEGMENTS:LR pairs like 16:1e-4,64:5e-5; got {value!r}"
             ) from error
-        if segments < 1 or not lr > 0 or lr == float("inf"):
+        if segments < 1 or not (lr > 0 and math.isfinite(lr)):
             raise BenchInputError(
                 f"--lr-from needs segments >= 1 and a finite lr > 0; got {segments}:{lr:g}"
             )
