@@ -62,6 +62,12 @@ def _options(func: Any) -> Any:
             help="ARMT: DPFP order nu; d_phi = 2 x key size x nu per layer [default: 3].",
         ),
         click.option(
+            "--armt-write-penalty",
+            type=float,
+            help="ARMT: add this x the mean write gate (over the BPTT window) to the loss, "
+            "so that the memory learns to write little except facts [default: 0].",
+        ),
+        click.option(
             "--bptt-depth",
             type=int,
             help="Backpropagate through the last k segments. [default: all segments]",

@@ -19,15 +19,19 @@ to segment too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from generators.errors import BenchInputError
 from rmt_bench.backbones import Backbone
 from rmt_bench.rmt.armt_cell import AssociativeMemoryCell
 from rmt_bench.rmt.config import RMTConfig
 from rmt_bench.rmt.wrapper import RMT
+from rmt_bench.rmt.write_penalty import WriteGateTally, in_bptt_window
 
 
 @dataclass
@@ -65,6 +69,9 @@ class ARMT(RMT):
 
     kind = "armt"
     config_class = ARMTConfig
+    # Training objective, not part of the model: loss += write_penalty x mean write gate
+    # over the BPTT window (rmt_bench.rmt.write_penalty); set by the trainer, never saved.
+    write_penalty: float = 0.0
 
     def __init__(
         self,
@@ -88,6 +95,38 @@ class ARMT(RMT):
             nu=config.nu,
             seed=config.seed,
         )
+
+    def forward(
+        self,
+        input_ids: Sequence[torch.Tensor] | torch.Tensor,
+        labels: torch.Tensor | None = None,
+        start_state: Any = None,
+    ) -> Any:
+        """RMT's forward; in training with labels, plus the write-gate penalty in the loss."""
+        penalize = (
+            self.write_penalty > 0
+            and self.training
+            and labels is not None
+            and torch.is_grad_enabled()
+        )
+        if not penalize:
+            return super().forward(input_ids, labels, start_state)
+        tally = WriteGateTally()
+        self.cell.tally = tally
+        try:
+            output = super().forward(input_ids, labels, start_state)
+        finally:
+            self.cell.tally = None
+        penalty = tally.mean()
+        if output.loss is not None and penalty is not None:
+            output.loss = output.loss + self.write_penalty * penalty
+        return output
+
+    def _enter(self, memory: Any, init: Any, plan: Any, step: int) -> Any:
+        tally = self.cell.tally
+        if tally is not None:
+            tally.open = in_bptt_window(step, plan.steps, self.config.bptt_depth)
+        return super()._enter(memory, init, plan, step)
 
     @property
     def state_numel(self) -> int:

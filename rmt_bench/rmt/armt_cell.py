@@ -32,6 +32,7 @@ from generators.errors import BenchInputError
 from rmt_bench.rmt.associative import AssociativeMemory
 from rmt_bench.rmt.layouts import StepInputs
 from rmt_bench.rmt.memory_cell import MemoryCell
+from rmt_bench.rmt.write_penalty import WriteGateTally
 
 ARMTState = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # memory, A, z
 
@@ -113,6 +114,8 @@ class AssociativeMemoryCell(MemoryCell):
             for i in range(len(layers))
         )
         self.__dict__["_active"] = None
+        # set by ARMT.forward while training with --armt-write-penalty (not a submodule)
+        self.__dict__["_tally"] = None
         for index, layer in enumerate(layers):
             layer.register_forward_pre_hook(_ReadHook(self, index), with_kwargs=True)
             layer.register_forward_hook(_WriteHook(self, index))
@@ -120,6 +123,15 @@ class AssociativeMemoryCell(MemoryCell):
     @property
     def active_step(self) -> _Step | None:
         return self.__dict__["_active"]
+
+    @property
+    def tally(self) -> WriteGateTally | None:
+        """Where the write gates of the running forward pass go (None: nowhere)."""
+        return self.__dict__["_tally"]
+
+    @tally.setter
+    def tally(self, value: WriteGateTally | None) -> None:
+        self.__dict__["_tally"] = value
 
     @property
     def layers(self) -> int:
@@ -170,10 +182,12 @@ class AssociativeMemoryCell(MemoryCell):
             return answer_state, (new_tokens, A, z)
         if len(running.written) != self.layers:
             raise RuntimeError("ARMT: a transformer layer did not run during the segment step")
-        pairs = [
-            unit.write(A[:, i], z[:, i], running.written[i])
-            for i, unit in enumerate(self.associative)
-        ]
+        pairs = []
+        for i, unit in enumerate(self.associative):
+            beta = unit.gate(running.written[i])  # (A, m)
+            if self.tally is not None:
+                self.tally.add(beta)
+            pairs.append(unit.write(A[:, i], z[:, i], running.written[i], beta=beta))
         new_A = torch.stack([pair[0] for pair in pairs], dim=1)
         new_z = torch.stack([pair[1] for pair in pairs], dim=1)
         return answer_state, (new_tokens, new_A, new_z)

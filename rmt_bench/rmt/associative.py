@@ -123,11 +123,22 @@ class AssociativeMemory(nn.Module):
         phi = dpfp(self.query(x), self.nu).to(A.dtype)
         return associative_read(A, z, phi).to(x.dtype)
 
+    def gate(self, memory_states: torch.Tensor) -> torch.Tensor:
+        """The write gates beta = sigmoid(W_beta m), (B, M), for memory_states (B, M, H)."""
+        return torch.sigmoid(self.beta(memory_states)).squeeze(-1)
+
     def write(
-        self, A: torch.Tensor, z: torch.Tensor, memory_states: torch.Tensor
+        self,
+        A: torch.Tensor,
+        z: torch.Tensor,
+        memory_states: torch.Tensor,
+        beta: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The new (A, z) after writing memory_states (B, M, H) (delta rule, see the module)."""
+        """The new (A, z) after writing memory_states (B, M, H) (delta rule, see the module).
+
+        ``beta`` (B, M): the gates if already computed (``gate``), else computed here.
+        """
         phi = dpfp(self.key(memory_states), self.nu).to(A.dtype)
         v = self.value(memory_states).to(A.dtype)
-        beta = torch.sigmoid(self.beta(memory_states)).squeeze(-1).to(A.dtype)
-        return delta_write(A, z, phi, v, beta)
+        beta = self.gate(memory_states) if beta is None else beta
+        return delta_write(A, z, phi, v, beta.to(A.dtype))

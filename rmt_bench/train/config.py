@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,9 @@ class TrainConfig:
     # ARMT only (--model-kind armt); None: 32 and 3, ARMT's defaults
     armt_key_size: int | None = None  # d_key of the associative memory's W_Q and W_K
     armt_nu: int | None = None  # DPFP order: d_phi = 2 * key size * nu
+    # loss += this x mean write gate over the BPTT window (rmt_bench.rmt.write_penalty);
+    # None: 0, the paper's ARMT
+    armt_write_penalty: float | None = None
     # curriculum
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
@@ -239,6 +243,7 @@ class TrainConfig:
             for flag, value in (
                 ("--armt-key-size", self.armt_key_size),
                 ("--armt-nu", self.armt_nu),
+                ("--armt-write-penalty", self.armt_write_penalty),
             )
             if value is not None
         ]
@@ -256,6 +261,13 @@ class TrainConfig:
         if not isinstance(nu, int) or not 1 <= nu < 2 * key_size:
             raise BenchInputError(
                 f"--armt-nu must be an integer in [1, 2 x key size = {2 * key_size}), got {nu!r}"
+            )
+        penalty = self.armt_write_penalty
+        if penalty is not None and not (
+            isinstance(penalty, (int, float)) and math.isfinite(penalty) and penalty >= 0
+        ):
+            raise BenchInputError(
+                f"--armt-write-penalty must be a finite number >= 0, got {penalty!r}"
             )
         if self.memory_tokens < 1:
             raise BenchInputError(

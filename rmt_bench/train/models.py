@@ -67,7 +67,9 @@ def _build_armt(cfg: Any, labels: Sequence[str]) -> Any:
 
     key_size, nu = cfg.armt_sizes
     options = {**_rmt_config(cfg, labels).to_dict(), "key_size": key_size, "nu": nu}
-    return ARMT(ARMTConfig.from_dict(options))
+    model = ARMT(ARMTConfig.from_dict(options))
+    model.write_penalty = float(cfg.armt_write_penalty or 0.0)  # a training objective
+    return model
 
 
 def _load_armt(folder: str) -> Any:

@@ -61,9 +61,11 @@ def _armt_line(cfg: TrainConfig, model: Any) -> str:
     key_size, nu = cfg.armt_sizes
     state = getattr(model, "state_numel", None)
     per_sample = f", state {state:,} numbers per sample at any length" if state else ""
+    penalty = cfg.armt_write_penalty or 0.0
+    objective = f"; loss + {penalty:g} x mean write gate" if penalty else ""
     return (
         f"  associative memory per layer: key size {key_size}, nu {nu}, "
-        f"d_phi {2 * key_size * nu}{per_sample}"
+        f"d_phi {2 * key_size * nu}{per_sample}{objective}"
     )
 
 
