@@ -15,6 +15,11 @@ directory (``"kind": "armt"``; the associative projections are saved in
 ``m H + L (H P + P)`` numbers (``state_numel``), P = 2 key_size nu, constant in
 the sample length. As in the RMT, the memory tokens are carried from segment
 to segment too.
+
+Training may add a penalty on the write gates (``write_penalty``, set by
+``train --armt-write-penalty``; ``rmt_bench.rmt.write_penalty``): the loss gets
+``write_penalty`` x the mean gate over the BPTT window. It is an objective, not
+part of the model: checkpoints do not store it and evaluation never pays it.
 """
 
 from __future__ import annotations

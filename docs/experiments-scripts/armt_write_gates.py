@@ -1,0 +1,124 @@
+"""Diagnose an ARMT checkpoint's associative writes (docs/experiments.md, session 7).
+
+    python docs/experiments-scripts/armt_write_gates.py trace  CKPT TASK LENGTH N OUT
+    python docs/experiments-scripts/armt_write_gates.py shift  CKPT TASK LENGTHS N OUT NAME S
+    python docs/experiments-scripts/armt_write_gates.py oracle CKPT TASK LENGTHS N OUT NAME MODE
+
+``trace`` evaluates N samples in one batch and prints each layer's mean write gate
+beta at the fact's segment, around it and over all segments. ``shift`` evaluates
+with every gate replaced by sigmoid(W_beta m + S) (S < 0: every write weaker).
+``oracle`` evaluates one sample at a time with the writes switched off after the
+fact's segment and the next (MODE ``after``) or before the fact's segment (MODE
+``before``); it reads the fact's position from the sample, so it is a diagnosis,
+not a model. Rows go to OUT as ``rmt-bench eval`` writes them (noise: the two
+PG19 test books, batch 8 unless said, 2 threads). This script patches
+``AssociativeMemory.gate`` in its own process only; nothing in rmt-bench changes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rmt_bench.cli import cli
+from rmt_bench.data import sample_input_ids
+from rmt_bench.rmt import associative, wrapper
+
+ORIGINAL_GATE = associative.AssociativeMemory.gate
+NOISE = "pg19:../shared/data/pg19"
+
+
+def _eval(model: str, task: str, lengths: str, n: str, out: str, name: str, batch: str) -> None:
+    args = ["eval", "--model", model, "--task", task, "--noise", NOISE, "--lengths", lengths]
+    args += ["--num-samples", n, "--batch-size", batch, "--threads", "2", "--no-progress"]
+    try:
+        cli([*args, "--out", out, "--name", name])
+    except SystemExit as done:
+        if done.code:
+            raise
+
+
+def trace(model: str, task: str, length: str, n: str, out: str) -> None:
+    log: list[torch.Tensor] = []
+
+    def gate(self: Any, states: torch.Tensor) -> torch.Tensor:
+        beta = ORIGINAL_GATE(self, states)
+        log.append(beta.float().mean(-1).detach())  # (B,)
+        return beta
+
+    associative.AssociativeMemory.gate = gate
+    _eval(model, task, length, n, out, "trace", n)
+    lines = Path(out, f"trace.{task}.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    layers = len(log) // rows[0]["segments"]  # one length: every row has as many segments
+    gates = torch.stack(log).view(-1, layers, len(rows))  # (segments, layers, batch)
+    for i, row in enumerate(rows):
+        segment = _fact_segment(row["n_tokens"], row["fact_positions"][0], row["segment_size"])
+        trace = gates[:, :, i]
+        around = {s: trace[s].tolist() for s in range(segment - 1, segment + 2) if s < len(trace)}
+        print(
+            json.dumps(
+                {
+                    "answer": row["answer"],
+                    "prediction": row["prediction"],
+                    "fact_segment": segment,
+                    "segments": len(trace),
+                    "gates_around_fact": {s: [round(v, 3) for v in g] for s, g in around.items()},
+                    "median_gates": [round(v, 3) for v in trace.median(0).values.tolist()],
+                }
+            )
+        )
+
+
+def shift(model: str, task: str, lengths: str, n: str, out: str, name: str, by: str) -> None:
+    offset = float(by)
+
+    def gate(self: Any, states: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.beta(states) + offset).squeeze(-1)
+
+    associative.AssociativeMemory.gate = gate
+    _eval(model, task, lengths, n, out, name, "8")
+
+
+def _fact_segment(n_tokens: int, position: int, segment_size: int) -> int:
+    """The segment holding token ``position`` when segments are right-aligned (short first)."""
+    segments = math.ceil(n_tokens / segment_size)
+    first = n_tokens - segment_size * (segments - 1)
+    return 0 if position < first else 1 + (position - first) // segment_size
+
+
+def oracle(model: str, task: str, lengths: str, n: str, out: str, name: str, mode: str) -> None:
+    if mode not in ("before", "after"):
+        raise SystemExit(f"MODE must be before or after, got {mode!r}")
+    now = {"fact": 0, "step": -1, "layer": 0, "layers": 1}
+
+    def gate(self: Any, states: torch.Tensor) -> torch.Tensor:
+        beta = ORIGINAL_GATE(self, states)
+        if now["layer"] == 0:
+            now["step"] += 1
+        now["layer"] = (now["layer"] + 1) % now["layers"]
+        off = now["step"] < now["fact"] if mode == "before" else now["step"] > now["fact"] + 1
+        return beta * 0 if off else beta
+
+    original_predict = wrapper.RMT.predict
+
+    def predict(self: Any, samples: Any) -> Any:
+        (sample,) = samples  # batch 1: one fact position per pass
+        n_tokens = len(sample_input_ids(self.tokenizer, sample))
+        fact = _fact_segment(n_tokens, sample["fact_positions"][0], self.segment_size)
+        now.update(fact=fact, step=-1, layer=0, layers=len(self.cell.associative))
+        return original_predict(self, samples)
+
+    associative.AssociativeMemory.gate = gate
+    wrapper.RMT.predict = predict
+    _eval(model, task, lengths, n, out, name, "1")
+
+
+if __name__ == "__main__":
+    command, *arguments = sys.argv[1:]
+    {"trace": trace, "shift": shift, "oracle": oracle}[command](*arguments)
