@@ -7,7 +7,8 @@ import torch
 
 from generators.errors import BenchInputError
 from rmt_bench.rmt.armt import ARMT, ARMTConfig
-from rmt_bench.rmt.write_penalty import WriteGateTally, in_bptt_window
+from rmt_bench.rmt.wrapper import bptt_window_start
+from rmt_bench.rmt.write_penalty import WriteGateTally
 from rmt_bench.train.config import resolve_train_config
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.summary import run_summary
@@ -135,7 +136,7 @@ def test_tally_records_only_while_open() -> None:
     [(0, 4, None, True), (0, 4, 1, False), (3, 4, 1, True), (1, 4, 3, True), (0, 4, 3, False)],
 )
 def test_bptt_window(step: int, steps: int, depth: int | None, inside: bool) -> None:
-    assert in_bptt_window(step, steps, depth) is inside
+    assert (step >= bptt_window_start(steps, depth)) is inside
 
 
 def test_the_flag_reaches_the_model_and_the_summary() -> None:

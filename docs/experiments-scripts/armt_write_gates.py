@@ -18,7 +18,6 @@ PG19 test books, batch 8 unless said, 2 threads). This script patches
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import torch
 
 from rmt_bench.cli import cli
-from rmt_bench.data import sample_input_ids
+from rmt_bench.data import first_segment_length, sample_input_ids
 from rmt_bench.rmt import associative, wrapper
 
 ORIGINAL_GATE = associative.AssociativeMemory.gate
@@ -86,9 +85,8 @@ def shift(model: str, task: str, lengths: str, n: str, out: str, name: str, by: 
 
 
 def _fact_segment(n_tokens: int, position: int, segment_size: int) -> int:
-    """The segment holding token ``position`` when segments are right-aligned (short first)."""
-    segments = math.ceil(n_tokens / segment_size)
-    first = n_tokens - segment_size * (segments - 1)
+    """The segment holding token ``position``, segments cut as the RMT cuts them."""
+    first = first_segment_length(n_tokens, segment_size)
     return 0 if position < first else 1 + (position - first) // segment_size
 
 

@@ -35,8 +35,8 @@ from generators.errors import BenchInputError
 from rmt_bench.backbones import Backbone
 from rmt_bench.rmt.armt_cell import AssociativeMemoryCell
 from rmt_bench.rmt.config import RMTConfig
-from rmt_bench.rmt.wrapper import RMT
-from rmt_bench.rmt.write_penalty import WriteGateTally, in_bptt_window
+from rmt_bench.rmt.wrapper import RMT, bptt_window_start
+from rmt_bench.rmt.write_penalty import WriteGateTally
 
 
 @dataclass
@@ -130,7 +130,7 @@ class ARMT(RMT):
     def _enter(self, memory: Any, init: Any, plan: Any, step: int) -> Any:
         tally = self.cell.tally
         if tally is not None:
-            tally.open = in_bptt_window(step, plan.steps, self.config.bptt_depth)
+            tally.open = step >= bptt_window_start(plan.steps, self.config.bptt_depth)
         return super()._enter(memory, init, plan, step)
 
     @property

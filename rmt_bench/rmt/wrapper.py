@@ -58,6 +58,11 @@ from rmt_bench.rmt.state import (
 log = logging.getLogger(__name__)
 
 
+def bptt_window_start(steps: int, depth: int | None) -> int:
+    """The first of ``steps`` segments that gets gradients with BPTT depth ``depth`` (None: all)."""
+    return 0 if depth is None else max(0, steps - depth)
+
+
 def _dropout_of(config: Any) -> float:
     for key in ("classifier_dropout", "hidden_dropout_prob", "resid_pdrop", "dropout"):
         value = getattr(config, key, None)
@@ -235,8 +240,7 @@ class RMT(nn.Module):
 
     def _truncate(self, memory: torch.Tensor, step: int, steps: int) -> torch.Tensor:
         """The memory entering ``step``: detached where BPTT stops (returns the new tensor)."""
-        depth = self.config.bptt_depth
-        if depth is not None and step == steps - depth and step > 0:
+        if step > 0 and step == bptt_window_start(steps, self.config.bptt_depth):
             return detach_state(memory)
         return memory
 

@@ -15,19 +15,15 @@ keeping. ``train --armt-write-penalty LAMBDA`` adds LAMBDA times the mean gate
 to the task loss (``rmt_bench.rmt.armt.ARMT.forward``); the task loss keeps the
 gates that matter high. 0 (the default) is the paper's ARMT.
 
-Only segments inside the BPTT window are tallied: the graph of an earlier
-segment is let go when the memory is detached, and holding its gates would
-keep that graph alive (all of it, with the memory it costs).
+Only segments inside the BPTT window (``rmt_bench.rmt.wrapper.bptt_window_start``)
+are tallied: the graph of an earlier segment is let go when the memory is
+detached, and holding its gates would keep that graph alive (all of it, with
+the memory it costs).
 """
 
 from __future__ import annotations
 
 import torch
-
-
-def in_bptt_window(step: int, steps: int, depth: int | None) -> bool:
-    """Whether segment ``step`` of ``steps`` gets gradients with BPTT depth ``depth`` (None: all)."""
-    return depth is None or step >= steps - depth
 
 
 class WriteGateTally:
