@@ -33,6 +33,26 @@ def sample_input_ids(tokenizer: Any, sample: Mapping[str, Any]) -> Any:
     return torch.from_numpy(ids.astype(np.int64, copy=False))
 
 
+def fact_token_spans(tokenizer: Any, sample: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """Each fact's token range [start, end) in ``sample_input_ids`` (facts come first there).
+
+    A fact after the first token is tokenized with its leading space, as the
+    generator placed it (``generators.build.verify_sample``).
+    """
+    from generators.tokens import encode_batch, resolve_tokenizer
+
+    tok, _ = resolve_tokenizer(tokenizer)
+    positions = [int(p) for p in sample.get("fact_positions") or ()]
+    facts = list(sample.get("facts") or ())
+    if len(facts) != len(positions):
+        raise BenchInputError(
+            f"sample {sample.get('id', '?')}: {len(facts)} facts but {len(positions)} positions"
+        )
+    texts = [fact if pos == 0 else " " + fact for fact, pos in zip(facts, positions, strict=True)]
+    lengths = [len(ids) for ids in encode_batch(tok, texts)] if texts else []
+    return [(pos, pos + n) for pos, n in zip(positions, lengths, strict=True)]
+
+
 def num_segments(n_tokens: int, segment_size: int) -> int:
     """How many segments ``n_tokens`` task tokens take (an empty input still takes one)."""
     if segment_size < 1:

@@ -8,7 +8,7 @@ import torch
 from generators.errors import BenchInputError
 from rmt_bench.rmt.armt import ARMT, ARMTConfig
 from rmt_bench.rmt.wrapper import bptt_window_start
-from rmt_bench.rmt.write_penalty import WriteGateTally
+from rmt_bench.rmt.gate_objectives import WriteGateTally
 from rmt_bench.train.config import resolve_train_config
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.summary import run_summary

@@ -68,6 +68,13 @@ def _options(func: Any) -> Any:
             "so that the memory learns to write little except facts [default: 0].",
         ),
         click.option(
+            "--armt-gate-supervision",
+            type=float,
+            help="ARMT: add this x the class-balanced BCE between each write gate (over the "
+            "BPTT window) and whether its segment holds a fact token (the samples' "
+            "fact_positions; training only) [default: 0].",
+        ),
+        click.option(
             "--bptt-depth",
             type=int,
             help="Backpropagate through the last k segments. [default: all segments]",

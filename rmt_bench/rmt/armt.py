@@ -16,10 +16,12 @@ directory (``"kind": "armt"``; the associative projections are saved in
 the sample length. As in the RMT, the memory tokens are carried from segment
 to segment too.
 
-Training may add a penalty on the write gates (``write_penalty``, set by
-``train --armt-write-penalty``; ``rmt_bench.rmt.write_penalty``): the loss gets
-``write_penalty`` x the mean gate over the BPTT window. It is an objective, not
-part of the model: checkpoints do not store it and evaluation never pays it.
+Training may add objectives on the write gates (``rmt_bench.rmt.gate_objectives``):
+``write_penalty`` x the mean gate over the BPTT window (``train
+--armt-write-penalty``), and ``gate_supervision`` x the BCE between each gate and
+whether its segment holds a fact (``train --armt-gate-supervision``; the fact
+token spans come with the batch as ``fact_spans``). They are objectives, not
+part of the model: checkpoints do not store them and evaluation never pays them.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from rmt_bench.backbones import Backbone
 from rmt_bench.rmt.armt_cell import AssociativeMemoryCell
 from rmt_bench.rmt.config import RMTConfig
 from rmt_bench.rmt.wrapper import RMT, bptt_window_start
-from rmt_bench.rmt.write_penalty import WriteGateTally
+from rmt_bench.rmt.gate_objectives import WriteGateTally, fact_targets
 
 
 @dataclass
@@ -75,8 +77,10 @@ class ARMT(RMT):
     kind = "armt"
     config_class = ARMTConfig
     # Training objective, not part of the model: loss += write_penalty x mean write gate
-    # over the BPTT window (rmt_bench.rmt.write_penalty); set by the trainer, never saved.
+    # over the BPTT window (rmt_bench.rmt.gate_objectives); set by the trainer, never saved.
     write_penalty: float = 0.0
+    # loss += gate_supervision x BCE(write gate, segment holds a fact), over the BPTT window
+    gate_supervision: float = 0.0
 
     def __init__(
         self,
@@ -106,31 +110,44 @@ class ARMT(RMT):
         input_ids: Sequence[torch.Tensor] | torch.Tensor,
         labels: torch.Tensor | None = None,
         start_state: Any = None,
+        fact_spans: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> Any:
-        """RMT's forward; in training with labels, plus the write-gate penalty in the loss."""
-        penalize = (
-            self.write_penalty > 0
-            and self.training
-            and labels is not None
-            and torch.is_grad_enabled()
-        )
-        if not penalize:
+        """RMT's forward; in training with labels, plus the write-gate objectives in the loss.
+
+        ``fact_spans[row]``: that row's facts as token ranges [start, end) of its
+        input ids; needed (and only read) when ``gate_supervision`` > 0.
+        """
+        training = self.training and labels is not None and torch.is_grad_enabled()
+        supervise = training and self.gate_supervision > 0
+        if supervise and (fact_spans is None or len(fact_spans) != len(input_ids)):
+            raise BenchInputError("ARMT gate supervision needs the fact spans of every row")
+        if not (supervise or (training and self.write_penalty > 0)):
             return super().forward(input_ids, labels, start_state)
         tally = WriteGateTally()
         self.cell.tally = tally
+        self.__dict__["_fact_spans"] = fact_spans if supervise else None
         try:
             output = super().forward(input_ids, labels, start_state)
         finally:
             self.cell.tally = None
-        penalty = tally.mean()
-        if output.loss is not None and penalty is not None:
+            self.__dict__["_fact_spans"] = None
+        if output.loss is None:
+            return output
+        penalty = tally.mean() if self.write_penalty > 0 else None
+        if penalty is not None:
             output.loss = output.loss + self.write_penalty * penalty
+        supervision = tally.supervision() if supervise else None
+        if supervision is not None:
+            output.loss = output.loss + self.gate_supervision * supervision
         return output
 
     def _enter(self, memory: Any, init: Any, plan: Any, step: int) -> Any:
         tally = self.cell.tally
         if tally is not None:
             tally.open = step >= bptt_window_start(plan.steps, self.config.bptt_depth)
+            spans = self.__dict__.get("_fact_spans")
+            if tally.open and spans is not None:
+                tally.targets = fact_targets(spans, *plan.active(step))
         return super()._enter(memory, init, plan, step)
 
     @property

@@ -32,7 +32,7 @@ from generators.errors import BenchInputError
 from rmt_bench.rmt.associative import AssociativeMemory
 from rmt_bench.rmt.layouts import StepInputs
 from rmt_bench.rmt.memory_cell import MemoryCell
-from rmt_bench.rmt.write_penalty import WriteGateTally
+from rmt_bench.rmt.gate_objectives import WriteGateTally
 
 ARMTState = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # memory, A, z
 

@@ -97,9 +97,12 @@ class TrainConfig:
     # ARMT only (--model-kind armt); None: 32 and 3, ARMT's defaults
     armt_key_size: int | None = None  # d_key of the associative memory's W_Q and W_K
     armt_nu: int | None = None  # DPFP order: d_phi = 2 * key size * nu
-    # loss += this x mean write gate over the BPTT window (rmt_bench.rmt.write_penalty);
+    # loss += this x mean write gate over the BPTT window (rmt_bench.rmt.gate_objectives);
     # None: 0, the paper's ARMT
     armt_write_penalty: float | None = None
+    # loss += this x BCE(write gate, its segment holds a fact), over the BPTT window
+    # (rmt_bench.rmt.gate_objectives; uses the samples' fact positions); None: 0
+    armt_gate_supervision: float | None = None
     # curriculum
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
@@ -244,6 +247,7 @@ class TrainConfig:
                 ("--armt-key-size", self.armt_key_size),
                 ("--armt-nu", self.armt_nu),
                 ("--armt-write-penalty", self.armt_write_penalty),
+                ("--armt-gate-supervision", self.armt_gate_supervision),
             )
             if value is not None
         ]
@@ -262,13 +266,14 @@ class TrainConfig:
             raise BenchInputError(
                 f"--armt-nu must be an integer in [1, 2 x key size = {2 * key_size}), got {nu!r}"
             )
-        penalty = self.armt_write_penalty
-        if penalty is not None and not (
-            isinstance(penalty, (int, float)) and math.isfinite(penalty) and penalty >= 0
+        for flag, weight in (
+            ("--armt-write-penalty", self.armt_write_penalty),
+            ("--armt-gate-supervision", self.armt_gate_supervision),
         ):
-            raise BenchInputError(
-                f"--armt-write-penalty must be a finite number >= 0, got {penalty!r}"
-            )
+            if weight is not None and not (
+                isinstance(weight, (int, float)) and math.isfinite(weight) and weight >= 0
+            ):
+                raise BenchInputError(f"{flag} must be a finite number >= 0, got {weight!r}")
         if self.memory_tokens < 1:
             raise BenchInputError(
                 "--model-kind armt needs --memory-tokens >= 1 (they write the associative "

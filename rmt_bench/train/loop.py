@@ -88,7 +88,8 @@ class TrainResult:
 class _Batch:
     """One process's share of one optimizer step: ``grad_accum`` micro-batches."""
 
-    micro: list[tuple[list[Any], Any]]  # (input ids list, labels LongTensor) per micro-step
+    # (input ids list, labels LongTensor, fact token spans per row or None) per micro-step
+    micro: list[tuple[list[Any], Any, list[Any] | None]]
     tokens: int  # task tokens in this process's share
     index_start: int  # the step's global sample-stream range
     index_end: int
@@ -263,6 +264,18 @@ class Trainer:
         labels = torch.tensor([int(s["label"]) for s in samples], dtype=torch.long, device=device)
         return ids, labels, sum(int(x.numel()) for x in ids)
 
+    def _fact_spans(self, samples: list[Any]) -> list[Any] | None:
+        """Each row's fact token spans, when the ARMT's gate supervision needs them."""
+        if not self.cfg.armt_gate_supervision:
+            return None
+        from generators.pretrained import load_tokenizer
+        from rmt_bench.data import fact_token_spans
+
+        tokenizer = getattr(self.unwrapped, "tokenizer", None) or load_tokenizer(
+            self.tokenizer_name
+        )
+        return [fact_token_spans(tokenizer, s) for s in samples]
+
     def _batch(self, stage: Stage, step: int) -> _Batch:
         """This process's micro-batches of stage step ``step`` (see the module docstring)."""
         rank, b = self.accelerator.process_index, self.micro_batch
@@ -272,8 +285,9 @@ class Trainer:
         micro, tokens = [], 0
         for m in range(self.cfg.grad_accum):
             start = base + (m * self.world + rank) * b
-            ids, labels, n = self._tensors(self.source.train_samples(stage, start, b))
-            micro.append((ids, labels))
+            samples = self.source.train_samples(stage, start, b)
+            ids, labels, n = self._tensors(samples)
+            micro.append((ids, labels, self._fact_spans(samples)))
             tokens += n
         return _Batch(micro, tokens, base, base + self.cfg.batch_size)
 
@@ -418,7 +432,8 @@ class Trainer:
         acc, model = self.accelerator, self.model
         model.train()
         loss_total = 0.0
-        for m, (ids, labels) in enumerate(batch.micro):
+        for m, (ids, labels, spans) in enumerate(batch.micro):
+            facts = {} if spans is None else {"fact_spans": spans}
             last = m == len(batch.micro) - 1
             sync = contextlib.nullcontext() if last else acc.no_sync(model)
             with sync:
@@ -426,10 +441,10 @@ class Trainer:
                     start = self.carried.start_state(
                         self.unwrapped, m, len(ids), self.state.global_step
                     )
-                    output = model(input_ids=ids, labels=labels, start_state=start)
+                    output = model(input_ids=ids, labels=labels, start_state=start, **facts)
                     self.carried.update(m, output.state)
                 else:
-                    output = model(input_ids=ids, labels=labels)
+                    output = model(input_ids=ids, labels=labels, **facts)
                 loss = output.loss / len(batch.micro)
                 acc.backward(loss)
             loss_total += float(loss.detach())

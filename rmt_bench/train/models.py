@@ -68,7 +68,8 @@ def _build_armt(cfg: Any, labels: Sequence[str]) -> Any:
     key_size, nu = cfg.armt_sizes
     options = {**_rmt_config(cfg, labels).to_dict(), "key_size": key_size, "nu": nu}
     model = ARMT(ARMTConfig.from_dict(options))
-    model.write_penalty = float(cfg.armt_write_penalty or 0.0)  # a training objective
+    model.write_penalty = float(cfg.armt_write_penalty or 0.0)  # training objectives
+    model.gate_supervision = float(cfg.armt_gate_supervision or 0.0)
     return model
 
 

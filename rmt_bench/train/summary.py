@@ -63,6 +63,9 @@ def _armt_line(cfg: TrainConfig, model: Any) -> str:
     per_sample = f", state {state:,} numbers per sample at any length" if state else ""
     penalty = cfg.armt_write_penalty or 0.0
     objective = f"; loss + {penalty:g} x mean write gate" if penalty else ""
+    supervision = cfg.armt_gate_supervision or 0.0
+    if supervision:
+        objective += f"; loss + {supervision:g} x BCE(write gate, segment holds a fact)"
     return (
         f"  associative memory per layer: key size {key_size}, nu {nu}, "
         f"d_phi {2 * key_size * nu}{per_sample}{objective}"
