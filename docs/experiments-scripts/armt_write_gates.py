@@ -3,6 +3,9 @@
     python docs/experiments-scripts/armt_write_gates.py trace  CKPT TASK LENGTH N OUT
     python docs/experiments-scripts/armt_write_gates.py shift  CKPT TASK LENGTHS N OUT NAME S
     python docs/experiments-scripts/armt_write_gates.py oracle CKPT TASK LENGTHS N OUT NAME MODE
+    python docs/experiments-scripts/armt_write_gates.py tokens CKPT TASK LENGTH N OUT
+    python docs/experiments-scripts/armt_write_gates.py threshold CKPT TASK LENGTHS N OUT NAME T
+    python docs/experiments-scripts/armt_write_gates.py collapse CKPT TASK LENGTH N OUT
 
 ``trace`` evaluates N samples in one batch and prints each layer's mean write gate
 beta at the fact's segment, around it and over all segments. ``shift`` evaluates
@@ -10,7 +13,12 @@ with every gate replaced by sigmoid(W_beta m + S) (S < 0: every write weaker).
 ``oracle`` evaluates one sample at a time with the writes switched off after the
 fact's segment and the next (MODE ``after``) or before the fact's segment (MODE
 ``before``); it reads the fact's position from the sample, so it is a diagnosis,
-not a model. Rows go to OUT as ``rmt-bench eval`` writes them (noise: the two
+not a model. ``tokens`` prints, per layer, each memory token's gate quantiles at the
+fact's segment against every other segment. ``threshold`` evaluates with every gate
+below T set to zero (a hard write threshold). ``collapse`` prints, per layer, the
+mean cosine similarity between the memory tokens' states that write the memory
+(1 = the m tokens carry one vector). OUT must be a fresh folder for ``trace``,
+``tokens`` and ``collapse`` (evaluation resumes from rows already there). Rows go to OUT as ``rmt-bench eval`` writes them (noise: the two
 PG19 test books, batch 8 unless said, 2 threads). This script patches
 ``AssociativeMemory.gate`` in its own process only; nothing in rmt-bench changes.
 """
@@ -117,6 +125,87 @@ def oracle(model: str, task: str, lengths: str, n: str, out: str, name: str, mod
     _eval(model, task, lengths, n, out, name, "1")
 
 
+def tokens(model: str, task: str, length: str, n: str, out: str) -> None:
+    log: list[torch.Tensor] = []
+
+    def gate(self: Any, states: torch.Tensor) -> torch.Tensor:
+        beta = ORIGINAL_GATE(self, states)
+        log.append(beta.float().detach())  # (B, M)
+        return beta
+
+    associative.AssociativeMemory.gate = gate
+    _eval(model, task, length, n, out, "tokens", n)
+    lines = Path(out, f"tokens.{task}.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    layers = len(log) // rows[0]["segments"]
+    gates = torch.stack(log).view(-1, layers, len(rows), log[0].shape[-1])  # (S, L, B, M)
+    is_fact = torch.zeros(gates.shape[0], len(rows), dtype=torch.bool)
+    for i, row in enumerate(rows):
+        segment = _fact_segment(row["n_tokens"], row["fact_positions"][0], row["segment_size"])
+        is_fact[segment, i] = True
+    quantiles = torch.tensor([0.5, 0.9, 0.99, 1.0])
+    for layer in range(layers):
+        per_layer = gates[:, layer].permute(0, 1, 2)  # (S, B, M)
+        fact = per_layer[is_fact]  # (B, M)
+        noise = per_layer[~is_fact]  # (S*B - B, M)
+        print(
+            json.dumps(
+                {
+                    "layer": layer,
+                    "fact_max_per_sample": [round(v, 3) for v in fact.max(-1).values.tolist()],
+                    "fact_per_token_median": [round(v, 3) for v in fact.median(0).values.tolist()],
+                    "noise_q50_q90_q99_max": [
+                        round(v, 3) for v in torch.quantile(noise.flatten(), quantiles).tolist()
+                    ],
+                    "noise_per_token_q99": [
+                        round(v, 3) for v in torch.quantile(noise, 0.99, dim=0).tolist()
+                    ],
+                }
+            )
+        )
+
+
+def collapse(model: str, task: str, length: str, n: str, out: str) -> None:
+    similarity: list[float] = []
+    units: set[int] = set()
+
+    def gate(self: Any, states: torch.Tensor) -> torch.Tensor:
+        units.add(id(self))
+        unit = torch.nn.functional.normalize(states.float(), dim=-1)
+        cosine = unit @ unit.transpose(-1, -2)  # (B, M, M)
+        m = cosine.shape[-1]
+        similarity.append(float(((cosine.sum((-1, -2)) - m) / (m * m - m)).mean()))
+        return ORIGINAL_GATE(self, states)
+
+    associative.AssociativeMemory.gate = gate
+    _eval(model, task, length, n, out, "collapse", n)
+    layers = len(units)
+    for layer in range(layers):
+        values = similarity[layer::layers]
+        print(
+            json.dumps(
+                {
+                    "layer": layer,
+                    "first_segment": round(values[0], 4),
+                    "mean_over_segments": round(sum(values) / len(values), 4),
+                }
+            )
+        )
+
+
+def threshold(model: str, task: str, lengths: str, n: str, out: str, name: str, at: str) -> None:
+    floor = float(at)
+
+    def gate(self: Any, states: torch.Tensor) -> torch.Tensor:
+        beta = ORIGINAL_GATE(self, states)
+        return beta * (beta >= floor)
+
+    associative.AssociativeMemory.gate = gate
+    _eval(model, task, lengths, n, out, name, "8")
+
+
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
-    {"trace": trace, "shift": shift, "oracle": oracle}[command](*arguments)
+    commands = {"trace": trace, "shift": shift, "oracle": oracle, "tokens": tokens}
+    commands.update(threshold=threshold, collapse=collapse)
+    commands[command](*arguments)
