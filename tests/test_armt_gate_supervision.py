@@ -4,67 +4,33 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny_armt import IDS, LABELS, TINY_OPTIONS, gates_by_step, tiny_armt  # tests/ on sys.path
 
 from generators import build_sample
 from generators.errors import BenchInputError
 from generators.tokens import encode_batch
 from rmt_bench.data import fact_token_spans, sample_input_ids
-from rmt_bench.rmt.armt import ARMT, ARMTConfig
+from rmt_bench.rmt.armt import ARMT
 from rmt_bench.rmt.gate_objectives import WriteGateTally, fact_targets
 from rmt_bench.train.config import resolve_train_config
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.summary import run_summary
 
-NO_DROPOUT = {"hidden_dropout": 0.0, "attention_dropout": 0.0, "classifier_dropout": 0.0}
-TINY = {"task": "memorize", "backbone": "tiny-bert", "segment_size": 16, "memory_tokens": 2}
-
-
-def _armt(**changes: object) -> ARMT:
-    options = dict(backbone="tiny-bert", memory_tokens=2, segment_size=8, key_size=8)
-    return ARMT(ARMTConfig(**{**options, **NO_DROPOUT, **changes}))
-
-
-def _ids(n: int, seed: int = 0) -> torch.Tensor:
-    return torch.randint(1000, 29000, (n,), generator=torch.Generator().manual_seed(seed))
-
-
 # row 0: 4 segments [0,8) [8,16) [16,24) [24,32), a fact at tokens 10-12 (segment 1);
 # row 1: 3 segments [0,3) [3,11) [11,19) (right-aligned), a fact across 9-13 (segments 1, 2)
-IDS = [_ids(8 * 4), _ids(8 * 2 + 3, 1)]
-LABELS = torch.tensor([1, 4])
 SPANS = [[(10, 13)], [(9, 14)]]
 # per step (aligned at the last segment): which rows run, and whether each holds a fact
 FACT_BY_STEP = [{0: False}, {0: True, 1: False}, {0: False, 1: True}, {0: False, 1: True}]
 
 
-def _gates_by_step(model: ARMT) -> list[list[torch.Tensor]]:
-    """Every layer's gates (active rows, m) per segment step, from a plain forward."""
-    gates: list[torch.Tensor] = []
-    units = list(model.cell.associative)
-    hooks = [u.beta.register_forward_hook(lambda m, a, out: gates.append(out)) for u in units]
-    try:
-        with torch.no_grad():
-            model.eval()
-            model(IDS, labels=LABELS)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    layers = len(units)
-    return [
-        [torch.sigmoid(g).squeeze(-1).float() for g in gates[start : start + layers]]
-        for start in range(0, len(gates), layers)
-    ]
-
-
 def _expected_bce(model: ARMT, steps: range) -> torch.Tensor:
     fact: list[torch.Tensor] = []
     noise: list[torch.Tensor] = []
-    for step, layers in enumerate(_gates_by_step(model)):
+    for step, layers in enumerate(gates_by_step(model)):
         if step not in steps:
             continue
         for beta in layers:
-            for position, (row, is_fact) in enumerate(FACT_BY_STEP[step].items()):
-                del row
+            for position, is_fact in enumerate(FACT_BY_STEP[step].values()):
                 gates = beta[position]
                 if is_fact:
                     fact.append(-torch.log(gates))
@@ -74,7 +40,7 @@ def _expected_bce(model: ARMT, steps: range) -> torch.Tensor:
 
 
 def test_the_loss_grows_by_lambda_times_the_balanced_bce() -> None:
-    model = _armt().train()
+    model = tiny_armt().train()
     plain = model(IDS, labels=LABELS).loss
     model.gate_supervision = 0.5
     supervised = model(IDS, labels=LABELS, fact_spans=SPANS).loss
@@ -84,7 +50,7 @@ def test_the_loss_grows_by_lambda_times_the_balanced_bce() -> None:
 
 
 def test_only_the_bptt_window_is_supervised() -> None:
-    model = _armt(bptt_depth=2).train()
+    model = tiny_armt(bptt_depth=2).train()
     plain = model(IDS, labels=LABELS).loss
     model.gate_supervision = 2.0
     supervised = model(IDS, labels=LABELS, fact_spans=SPANS).loss
@@ -94,7 +60,7 @@ def test_only_the_bptt_window_is_supervised() -> None:
 
 
 def test_descending_it_raises_fact_gates_and_lowers_the_others() -> None:
-    model = _armt(bptt_depth=1).train()
+    model = tiny_armt(bptt_depth=1).train()
     model.gate_supervision = 1.0
     # window = the last step: row 0 holds no fact there, row 1 does; with one class per
     # row the gradient on each layer's gate bias is the difference of the two terms
@@ -110,7 +76,7 @@ def test_descending_it_raises_fact_gates_and_lowers_the_others() -> None:
 
 
 def test_evaluation_and_no_grad_never_pay_it_nor_need_spans() -> None:
-    model = _armt().train()
+    model = tiny_armt().train()
     with torch.no_grad():
         plain = model(IDS, labels=LABELS).loss
     model.gate_supervision = 3.0
@@ -121,7 +87,7 @@ def test_evaluation_and_no_grad_never_pay_it_nor_need_spans() -> None:
 
 
 def test_training_without_the_spans_is_one_clear_error() -> None:
-    model = _armt().train()
+    model = tiny_armt().train()
     model.gate_supervision = 1.0
     with pytest.raises(BenchInputError, match="fact spans of every row"):
         model(IDS, labels=LABELS)
@@ -174,7 +140,7 @@ def test_fact_token_spans_point_at_the_facts_tokens() -> None:
 
 def test_the_flag_reaches_the_model_and_the_summary() -> None:
     cfg = resolve_train_config(
-        overrides={**TINY, "model_kind": "armt", "armt_gate_supervision": 0.5}
+        overrides={**TINY_OPTIONS, "model_kind": "armt", "armt_gate_supervision": 0.5}
     )
     model = model_kind("armt").build(cfg, ("a", "b"))
     assert model.gate_supervision == 0.5
@@ -194,5 +160,5 @@ def test_the_flag_reaches_the_model_and_the_summary() -> None:
 )
 def test_bad_weight_is_one_clear_error(values: dict, needle: str) -> None:
     with pytest.raises(BenchInputError) as error:
-        resolve_train_config(overrides={**TINY, "model_kind": "armt", **values})
+        resolve_train_config(overrides={**TINY_OPTIONS, "model_kind": "armt", **values})
     assert needle in str(error.value) and "\n" not in str(error.value)

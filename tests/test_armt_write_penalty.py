@@ -4,69 +4,34 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny_armt import IDS, LABELS, TINY_OPTIONS, gates_by_step, tiny_armt  # tests/ on sys.path
 
 from generators.errors import BenchInputError
-from rmt_bench.rmt.armt import ARMT, ARMTConfig
-from rmt_bench.rmt.wrapper import bptt_window_start
 from rmt_bench.rmt.gate_objectives import WriteGateTally
+from rmt_bench.rmt.wrapper import bptt_window_start
 from rmt_bench.train.config import resolve_train_config
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.summary import run_summary
 
-NO_DROPOUT = {"hidden_dropout": 0.0, "attention_dropout": 0.0, "classifier_dropout": 0.0}
-TINY = {"task": "memorize", "backbone": "tiny-bert", "segment_size": 16, "memory_tokens": 2}
-
-
-def _armt(**changes: object) -> ARMT:
-    options = dict(backbone="tiny-bert", memory_tokens=2, segment_size=8, key_size=8)
-    return ARMT(ARMTConfig(**{**options, **NO_DROPOUT, **changes}))
-
-
-def _ids(n: int, seed: int = 0) -> torch.Tensor:
-    return torch.randint(1000, 29000, (n,), generator=torch.Generator().manual_seed(seed))
-
-
-IDS = [_ids(8 * 4), _ids(8 * 2 + 3, 1)]  # 4 and 3 segments
-LABELS = torch.tensor([1, 4])
-
-
-def _gates_by_segment(model: ARMT) -> list[list[torch.Tensor]]:
-    """Every layer's gates, per segment step, from a plain forward (no penalty)."""
-    steps: list[list[torch.Tensor]] = []
-    gates: list[torch.Tensor] = []
-    units = list(model.cell.associative)
-    hooks = [u.beta.register_forward_hook(lambda m, a, out: gates.append(out)) for u in units]
-    try:
-        with torch.no_grad():
-            model.eval()
-            model(IDS, labels=LABELS)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    layers = len(units)
-    for start in range(0, len(gates), layers):
-        steps.append([torch.sigmoid(g).squeeze(-1) for g in gates[start : start + layers]])
-    return steps
-
 
 def test_the_loss_grows_by_lambda_times_the_mean_gate() -> None:
-    model = _armt().train()
+    model = tiny_armt().train()
     plain = model(IDS, labels=LABELS).loss
     model.write_penalty = 0.5
     penalized = model(IDS, labels=LABELS).loss
     # expected: the mean over every (segment, layer) write of that write's mean gate
-    means = [g.float().mean() for step in _gates_by_segment(model) for g in step]
+    means = [g.float().mean() for step in gates_by_step(model) for g in step]
     expected = plain + 0.5 * torch.stack(means).mean()
     torch.testing.assert_close(penalized, expected, rtol=1e-5, atol=1e-6)
     assert model.cell.tally is None  # released after the pass
 
 
 def test_only_the_bptt_window_is_tallied() -> None:
-    model = _armt(bptt_depth=1).train()
+    model = tiny_armt(bptt_depth=1).train()
     plain = model(IDS, labels=LABELS).loss
     model.write_penalty = 2.0
     penalized = model(IDS, labels=LABELS).loss
-    steps = _gates_by_segment(model)
+    steps = gates_by_step(model)
     # the batch is aligned at its last segment: the last step runs both rows, and it is
     # the only step inside a window of depth 1
     expected = plain + 2.0 * torch.stack([g.float().mean() for g in steps[-1]]).mean()
@@ -74,7 +39,7 @@ def test_only_the_bptt_window_is_tallied() -> None:
 
 
 def test_the_penalty_pushes_every_gate_down() -> None:
-    model = _armt(bptt_depth=1).train()
+    model = tiny_armt(bptt_depth=1).train()
     model.write_penalty = 1.0
     model(IDS, labels=LABELS).loss.backward()
     with_penalty = {n: p.grad.clone() for n, p in model.named_parameters() if ".beta." in n}
@@ -91,7 +56,7 @@ def test_the_penalty_pushes_every_gate_down() -> None:
 
 
 def test_evaluation_and_no_grad_never_pay_it() -> None:
-    model = _armt().train()
+    model = tiny_armt().train()
     model.write_penalty = 3.0
     with torch.no_grad():
         no_grad = model(IDS, labels=LABELS).loss
@@ -111,7 +76,7 @@ def test_recompute_gives_the_same_penalized_gradients() -> None:
     grads = []
     for recompute in (False, True):
         torch.manual_seed(0)
-        model = _armt(recompute_segments=recompute).train()
+        model = tiny_armt(recompute_segments=recompute).train()
         model.write_penalty = 1.0
         model(IDS, labels=LABELS).loss.backward()
         grads.append({n: p.grad for n, p in model.named_parameters() if p.grad is not None})
@@ -140,11 +105,13 @@ def test_bptt_window(step: int, steps: int, depth: int | None, inside: bool) -> 
 
 
 def test_the_flag_reaches_the_model_and_the_summary() -> None:
-    cfg = resolve_train_config(overrides={**TINY, "model_kind": "armt", "armt_write_penalty": 0.25})
+    cfg = resolve_train_config(
+        overrides={**TINY_OPTIONS, "model_kind": "armt", "armt_write_penalty": 0.25}
+    )
     model = model_kind("armt").build(cfg, ("a", "b"))
     assert model.write_penalty == 0.25
     assert "loss + 0.25 x mean write gate" in run_summary(cfg, model, [])
-    plain = resolve_train_config(overrides={**TINY, "model_kind": "armt"})
+    plain = resolve_train_config(overrides={**TINY_OPTIONS, "model_kind": "armt"})
     assert model_kind("armt").build(plain, ("a", "b")).write_penalty == 0.0
 
 
@@ -162,5 +129,5 @@ def test_the_flag_reaches_the_model_and_the_summary() -> None:
 )
 def test_bad_penalty_is_one_clear_error(values: dict, needle: str) -> None:
     with pytest.raises(BenchInputError) as error:
-        resolve_train_config(overrides={**TINY, "model_kind": "armt", **values})
+        resolve_train_config(overrides={**TINY_OPTIONS, "model_kind": "armt", **values})
     assert needle in str(error.value) and "\n" not in str(error.value)

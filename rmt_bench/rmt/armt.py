@@ -37,8 +37,8 @@ from generators.errors import BenchInputError
 from rmt_bench.backbones import Backbone
 from rmt_bench.rmt.armt_cell import AssociativeMemoryCell
 from rmt_bench.rmt.config import RMTConfig
-from rmt_bench.rmt.wrapper import RMT, bptt_window_start
 from rmt_bench.rmt.gate_objectives import WriteGateTally, fact_targets
+from rmt_bench.rmt.wrapper import RMT, bptt_window_start
 
 
 @dataclass

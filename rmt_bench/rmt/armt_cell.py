@@ -30,9 +30,9 @@ from torch import nn
 
 from generators.errors import BenchInputError
 from rmt_bench.rmt.associative import AssociativeMemory
+from rmt_bench.rmt.gate_objectives import WriteGateTally
 from rmt_bench.rmt.layouts import StepInputs
 from rmt_bench.rmt.memory_cell import MemoryCell
-from rmt_bench.rmt.gate_objectives import WriteGateTally
 
 ARMTState = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # memory, A, z
 
