@@ -32,6 +32,7 @@ from generators.lengths import parse_length
 from generators.noise_pool import NoisePool
 from generators.noise_sources import load_pool
 from generators.tasks import TaskSpec, get_task
+from generators.token_pieces import TokenPieces
 from generators.tokens import check_additive, encode_batch, encode_text, resolve_tokenizer
 
 log = logging.getLogger(__name__)
@@ -95,10 +96,20 @@ def build_sample(
     depth: Any = None,
     with_ids: bool = False,
     verify: bool | None = None,
+    text: bool = True,
 ) -> dict[str, Any]:
-    """One sample row (see docs/interfaces.md); ``with_ids`` adds context_ids/question_ids."""
+    """One sample row (see docs/interfaces.md); ``with_ids`` adds context_ids/question_ids.
+
+    ``text=False`` (needs ``with_ids``): the row has no ``context`` text and its
+    ``context_ids`` is a ``TokenPieces`` of views into the noise pool, so the
+    row's memory does not grow with ``length`` (for models that stream ids).
+    """
     spec = get_task(task)
     length = parse_length(length)
+    if not text and not with_ids:
+        raise ValueError("build_sample(text=False) needs with_ids=True")
+    verify = verify if verify is not None else length <= VERIFY_UP_TO
+    keep_text = text or verify  # a short sample is checked against its text
     if int(seed) < 0 or int(index) < 0:
         raise BenchInputError(f"seed and index must be >= 0, got seed={seed}, index={index}")
     seed, index = int(seed), int(index)
@@ -185,11 +196,13 @@ def build_sample(
         if stop <= cursor:
             return
         if cursor == start and not facts_first:  # the context's first sentence: bare form
-            text_parts.append(pool.sentence(start).encode("utf-8"))
+            if keep_text:
+                text_parts.append(pool.sentence(start).encode("utf-8"))
             id_parts.append(first_bare)  # type: ignore[arg-type]
             offset += len(first_bare)  # type: ignore[arg-type]
             cursor += 1
-        text_parts.extend(pool.span_text(cursor, stop))
+        if keep_text:
+            text_parts.extend(pool.span_text(cursor, stop))
         if with_ids:
             id_parts.extend(pool.span_ids(cursor, stop))
         offset += pool.cum(stop) - pool.cum(cursor)
@@ -198,26 +211,30 @@ def build_sample(
     for i in range(k):
         add_run(bounds[i])
         is_first = offset == 0 and i == 0 and facts_first
-        text = draw.facts[i] if is_first else " " + draw.facts[i]
+        fact_text = draw.facts[i] if is_first else " " + draw.facts[i]
         ids = bare[i] if is_first else cont[i]
         positions.append(offset)
-        text_parts.append(text.encode("utf-8"))
+        if keep_text:
+            text_parts.append(fact_text.encode("utf-8"))
         id_parts.append(ids)
         offset += len(ids)
     add_run(end)
     for j in fillers:
-        text_parts.extend(pool.span_text(j, j + 1))
+        if keep_text:
+            text_parts.extend(pool.span_text(j, j + 1))
         if with_ids:
             id_parts.extend(pool.span_ids(j, j + 1))
         offset += pool.length_of(j)
     if prefix is not None:
-        text_parts.append(prefix[0].encode("utf-8"))
+        if keep_text:
+            text_parts.append(prefix[0].encode("utf-8"))
         if with_ids:
             id_parts.append(encode_batch(tok, [prefix[0]])[0])
         offset += prefix[1]
     if offset != context_len:  # pragma: no cover - an internal invariant
         raise RuntimeError(f"assembled {offset} context tokens, wanted {context_len}")
-    context = b"".join(text_parts).decode("utf-8")
+    context = b"".join(text_parts).decode("utf-8") if keep_text else None
+    text_parts.clear()  # the pieces are in ``context`` now (or not needed)
 
     row: dict[str, Any] = {
         "id": f"{spec.name}-{length}-{seed}-{index}",
@@ -238,10 +255,14 @@ def build_sample(
         "noise_source": noise,
     }
     if with_ids:
-        row["context_ids"] = np.concatenate(id_parts).astype(np.int32, copy=False)
+        row["context_ids"] = (
+            np.concatenate(id_parts).astype(np.int32, copy=False) if text else TokenPieces(id_parts)
+        )
         row["question_ids"] = question_ids
-    if verify if verify is not None else length <= VERIFY_UP_TO:
+    if verify:
         verify_sample(tok, row)
+    if not text:
+        del row["context"]
     return row
 
 

@@ -10,6 +10,12 @@ Trainable kinds are also ``torch.nn.Module`` s whose ``forward`` takes a list
 of 1-D token-id tensors (context + question, no special tokens) and optional
 labels and returns a ``ClassifierOutput``; they save and load a checkpoint
 directory with ``save_pretrained(dir)`` / ``from_pretrained(dir)``.
+
+A model whose class sets ``streams_token_ids = True`` reads only a sample's
+``context_ids`` / ``question_ids`` and consumes them segment by segment: the
+harness then builds generated samples without their text and with
+``context_ids`` as a ``generators.token_pieces.TokenPieces`` (views of the
+noise pool), so a sample's memory does not grow with its length.
 """
 
 from __future__ import annotations

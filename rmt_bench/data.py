@@ -20,13 +20,59 @@ from typing import Any
 from generators.errors import BenchInputError
 
 
+class StreamedIds:
+    """A 1-D id sequence that hands out LongTensor slices of ``TokenPieces``, never joined.
+
+    It is what ``sample_input_ids`` returns for a row built with ``text=False``:
+    the segment loop slices ``ids[start:end]`` one segment at a time, so only
+    one segment per row is ever a tensor.
+    """
+
+    def __init__(self, pieces: Any) -> None:
+        self.pieces = pieces  # generators.token_pieces.TokenPieces
+
+    def numel(self) -> int:
+        return len(self.pieces)
+
+    def __len__(self) -> int:
+        return len(self.pieces)
+
+    def dim(self) -> int:
+        return 1
+
+    def value_range(self) -> tuple[int, int] | None:
+        return self.pieces.value_range()
+
+    def to(self, device: Any) -> StreamedIds:  # slices move to the device in the layout
+        return self
+
+    def __getitem__(self, key: slice) -> Any:
+        import numpy as np
+        import torch
+
+        return torch.from_numpy(np.asarray(self.pieces[key], dtype=np.int64))
+
+
 def sample_input_ids(tokenizer: Any, sample: Mapping[str, Any]) -> Any:
-    """Context + question ids of one sample (no special tokens) as a 1-D LongTensor."""
+    """Context + question ids of one sample (no special tokens) as a 1-D LongTensor.
+
+    A row whose ``context_ids`` is a ``TokenPieces`` (``build_sample(text=False)``)
+    gives a ``StreamedIds`` instead: the same ids, sliced on demand.
+    """
     import numpy as np
     import torch
 
     from generators import sample_token_ids  # provided by the generators package
+    from generators.token_pieces import TokenPieces
 
+    context = sample.get("context_ids")
+    if isinstance(context, TokenPieces):
+        question = sample.get("question_ids")
+        if question is None:
+            raise BenchInputError(
+                f"sample {sample.get('id', '?')}: streamed rows need question_ids"
+            )
+        return StreamedIds(context + np.asarray(question, dtype=np.int32))
     ids = np.asarray(sample_token_ids(tokenizer, sample))
     if ids.ndim != 1:
         raise BenchInputError(f"sample {sample.get('id', '?')}: token ids must be one-dimensional")

@@ -290,7 +290,8 @@ def _run(
     precision = resolve_precision(config.precision, model_device)  # logged
     if labels is not None:
         _check_labels(model, config.task, labels)
-    source = open_samples(config, model.tokenizer_name, labels=model.labels)
+    streamed = bool(getattr(model, "streams_token_ids", False))
+    source = open_samples(config, model.tokenizer_name, labels=model.labels, streamed=streamed)
     refs = {length: source.refs(length, config.num_samples) for length in lengths}  # checks all
     source.load(refs[min(lengths)][0])  # a length too short for the facts fails here, not mid-run
     identity = config.identity(model.describe(), model.tokenizer_name, source.identity(), precision)

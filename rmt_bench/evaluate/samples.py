@@ -9,7 +9,9 @@ On the fly, sample ``i`` at length ``L`` is ``build_sample(task, length=L,
 seed=seed, index=i, with_ids=True)`` with a *test* seed (disjoint from the
 trainer's seeds, ``rmt_bench.train.seeds``); its id is known before it is built,
 so resuming skips finished samples without generating them. Samples are built
-one at a time and dropped after use, so memory does not grow with their number.
+one at a time and dropped after use, so memory does not grow with their number;
+for a model that streams ids (``streams_token_ids``) they are built without text,
+their ids views of the noise pool, so memory does not grow with their length either.
 """
 
 from __future__ import annotations
@@ -87,8 +89,10 @@ class GeneratedSamples:
         noise: str = "builtin",
         seed: int = 0,
         depth: Any = None,
+        text: bool = True,
     ) -> None:
         check_test_seed(seed)
+        self.text = text  # False: rows without text, ids as pool views (streaming models)
         self.task = task
         self.tokenizer = tokenizer
         self.facts = facts
@@ -115,6 +119,7 @@ class GeneratedSamples:
             noise=self.noise,
             depth=self.depth,
             with_ids=True,  # ids come from the pre-tokenized noise: no re-tokenizing
+            text=self.text,
         )
         if sample["id"] != ref.sample_id:  # pragma: no cover - the id contract
             raise RuntimeError(f"built sample {sample['id']!r}, expected {ref.sample_id!r}")
@@ -130,8 +135,13 @@ class GeneratedSamples:
         }
 
 
-def open_samples(config: Any, model_tokenizer: str, labels: Any = None) -> SampleSource:
+def open_samples(
+    config: Any, model_tokenizer: str, labels: Any = None, *, streamed: bool = False
+) -> SampleSource:
     """The sample source of an ``EvalConfig``, checked against the model's tokenizer.
+
+    ``streamed``: the model streams token ids (``streams_token_ids``), so generated
+    samples are built without text and their memory stays flat with length.
 
     ``--data`` is a folder of ``rmt-bench generate`` (it has ``metadata.json``) or
     another suite's file (BABILong / RULER shapes, ``evaluate/foreign.py``), whose
@@ -180,4 +190,5 @@ def open_samples(config: Any, model_tokenizer: str, labels: Any = None) -> Sampl
         noise=config.noise,
         seed=seed,
         depth=config.depth,
+        text=not streamed,
     )

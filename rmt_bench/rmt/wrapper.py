@@ -40,7 +40,7 @@ from torch.utils.checkpoint import checkpoint
 from generators.errors import BenchInputError
 from rmt_bench.backbones import Backbone, load_backbone
 from rmt_bench.contract import SKIPPED_OOM, ClassifierOutput, Prediction
-from rmt_bench.data import SegmentPlan, num_segments, sample_input_ids
+from rmt_bench.data import SegmentPlan, StreamedIds, num_segments, sample_input_ids
 from rmt_bench.precision import as_dtype_of, full_precision
 from rmt_bench.rmt.config import RMTConfig
 from rmt_bench.rmt.heads import ClassificationHead, LabelTokens
@@ -75,6 +75,7 @@ class RMT(nn.Module):
     """Recurrent Memory Transformer around any Hugging Face backbone."""
 
     kind = "rmt"
+    streams_token_ids = True  # predict() slices long rows per segment (rmt_bench.contract)
     config_class = RMTConfig
 
     def __init__(
@@ -220,6 +221,12 @@ class RMT(nn.Module):
         vocab = self.cell.embeddings.num_embeddings
         prepared = []
         for ids in input_ids:
+            if isinstance(ids, StreamedIds):  # a long row, sliced one segment at a time
+                bounds = ids.value_range()
+                if bounds is not None and (bounds[0] < 0 or bounds[1] >= vocab):
+                    raise BenchInputError(f"token ids must lie in [0, {vocab}) for this backbone")
+                prepared.append(ids)
+                continue
             ids = torch.as_tensor(ids)
             if ids.dim() != 1 or ids.dtype.is_floating_point:
                 raise BenchInputError("each input must be a 1-D tensor of token ids")
