@@ -75,6 +75,14 @@ def _options(func: Any) -> Any:
             "fact_positions; training only) [default: 0].",
         ),
         click.option(
+            "--armt-fresh-memory-tokens",
+            is_flag=True,
+            default=None,
+            help="ARMT: start every segment's memory tokens from the learned memory instead "
+            "of the previous segment's outputs, so that only the associative matrices carry "
+            "state (as in the ARMT authors' code) [default: carried, as in the RMT].",
+        ),
+        click.option(
             "--bptt-depth",
             type=int,
             help="Backpropagate through the last k segments. [default: all segments]",

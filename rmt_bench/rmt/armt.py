@@ -14,7 +14,11 @@ directory (``"kind": "armt"``; the associative projections are saved in
 ``rmt.safetensors``). The recurrent state per sample is
 ``m H + L (H P + P)`` numbers (``state_numel``), P = 2 key_size nu, constant in
 the sample length. As in the RMT, the memory tokens are carried from segment
-to segment too.
+to segment too (``carry_memory_tokens``, the default). With
+``carry_memory_tokens=False`` every segment starts its memory tokens from the
+learned initial memory, as the ARMT authors' code does: the associative
+matrices are then the only state carried between segments (``L (H P + P)``
+numbers), and the memory tokens cannot collapse into one vector along a sample.
 
 Training may add objectives on the write gates (``rmt_bench.rmt.gate_objectives``):
 ``write_penalty`` x the mean gate over the BPTT window (``train
@@ -47,6 +51,9 @@ class ARMTConfig(RMTConfig):
 
     key_size: int = 32  # d_key of W_Q and W_K; phi has 2 * key_size * nu features
     nu: int = 3  # DPFP order
+    # True: the memory tokens' outputs enter the next segment (as in the RMT); False: each
+    # segment's memory tokens start from the learned memory (the authors' code)
+    carry_memory_tokens: bool = True
 
     def validate(self) -> None:
         super().validate()
@@ -64,6 +71,8 @@ class ARMTConfig(RMTConfig):
             bad(f"key_size must be a positive integer, got {self.key_size!r}")
         if not isinstance(self.nu, int) or not 1 <= self.nu < 2 * self.key_size:
             bad(f"nu must be an integer in [1, 2 * key_size), got {self.nu!r}")
+        if not isinstance(self.carry_memory_tokens, bool):
+            bad(f"carry_memory_tokens must be true or false, got {self.carry_memory_tokens!r}")
 
     @property
     def phi_size(self) -> int:
@@ -103,6 +112,7 @@ class ARMT(RMT):
             key_size=config.key_size,
             nu=config.nu,
             seed=config.seed,
+            carry_tokens=config.carry_memory_tokens,
         )
 
     def forward(
@@ -156,7 +166,8 @@ class ARMT(RMT):
         config = self.config
         assert isinstance(config, ARMTConfig)
         hidden, layers = self.cell.hidden_size, len(self.cell.associative)
-        return config.memory_tokens * hidden + layers * (hidden + 1) * config.phi_size
+        tokens = config.memory_tokens * hidden if config.carry_memory_tokens else 0
+        return tokens + layers * (hidden + 1) * config.phi_size
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "state_numel": self.state_numel}

@@ -11,7 +11,9 @@ During a step every token's hidden state entering layer l gets
 ``A_l phi(q) / (z_l^T phi(q))`` added (a forward pre-hook on the layer); the
 layer's output at the memory write positions (``step.write``: the memory slots
 of the encoder layout, the write block of the decoder layout) is then written
-into (A_l, z_l) with the delta rule (a forward hook collects them). The hooks
+into (A_l, z_l) with the delta rule (a forward hook collects them). The memory
+tokens entering the next segment are the write positions' outputs, or with
+``carry_tokens=False`` the learned initial memory again. The hooks
 are registered once on the backbone's layer modules and do nothing unless a
 step of this cell is running, so the backbone's weights, names and
 ``save_pretrained`` stay those of the plain model, and a zero state gives
@@ -106,8 +108,10 @@ class AssociativeMemoryCell(MemoryCell):
         key_size: int = 32,
         nu: int = 3,
         seed: int = 0,
+        carry_tokens: bool = True,
     ) -> None:
         super().__init__(backbone, layout, memory_tokens, seed=seed)
+        self.carry_tokens = carry_tokens  # False: each segment's memory tokens start fresh
         layers = transformer_layers(self.body)
         self.associative = nn.ModuleList(
             AssociativeMemory(self.hidden_size, key_size, nu, seed=seed + 1000 + i)
@@ -158,6 +162,10 @@ class AssociativeMemoryCell(MemoryCell):
             z.unsqueeze(1).expand(-1, L, -1).contiguous(),
         )
 
+    def _fresh_tokens(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(A, m, H) copies of the learned initial memory, in the carried state's dtype."""
+        return MemoryCell.initial_memory(self, hidden.shape[0])
+
     def hidden_states(self, memory: Any, step: StepInputs, **kwargs: Any) -> Any:
         """The backbone output for one step, reading (not writing) the associative state."""
         tokens, A, z = memory
@@ -177,7 +185,8 @@ class AssociativeMemoryCell(MemoryCell):
             hidden = MemoryCell.hidden_states(self, tokens, step).last_hidden_state  # (A, T, H)
         rows = torch.arange(hidden.shape[0], device=hidden.device)
         answer_state = hidden[rows, step.answer_index]  # (A, H)
-        new_tokens = hidden[:, step.write]  # (A, m, H)
+        # the memory tokens entering the next segment: these outputs, or the learned memory
+        new_tokens = hidden[:, step.write] if self.carry_tokens else self._fresh_tokens(hidden)
         if write is None:
             return answer_state, (new_tokens, A, z)
         if len(running.written) != self.layers:

@@ -103,6 +103,9 @@ class TrainConfig:
     # loss += this x BCE(write gate, its segment holds a fact), over the BPTT window
     # (rmt_bench.rmt.gate_objectives; uses the samples' fact positions); None: 0
     armt_gate_supervision: float | None = None
+    # True: each segment's memory tokens start from the learned memory, the associative
+    # matrices are the only carried state (the ARMT authors' code); None: False, carried
+    armt_fresh_memory_tokens: bool | None = None
     # curriculum
     curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
@@ -248,6 +251,7 @@ class TrainConfig:
                 ("--armt-nu", self.armt_nu),
                 ("--armt-write-penalty", self.armt_write_penalty),
                 ("--armt-gate-supervision", self.armt_gate_supervision),
+                ("--armt-fresh-memory-tokens", self.armt_fresh_memory_tokens),
             )
             if value is not None
         ]

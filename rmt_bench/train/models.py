@@ -66,7 +66,12 @@ def _build_armt(cfg: Any, labels: Sequence[str]) -> Any:
     from rmt_bench.rmt.armt import ARMT, ARMTConfig
 
     key_size, nu = cfg.armt_sizes
-    options = {**_rmt_config(cfg, labels).to_dict(), "key_size": key_size, "nu": nu}
+    options = {
+        **_rmt_config(cfg, labels).to_dict(),
+        "key_size": key_size,
+        "nu": nu,
+        "carry_memory_tokens": not cfg.armt_fresh_memory_tokens,
+    }
     model = ARMT(ARMTConfig.from_dict(options))
     model.write_penalty = float(cfg.armt_write_penalty or 0.0)  # training objectives
     model.gate_supervision = float(cfg.armt_gate_supervision or 0.0)

@@ -66,9 +66,10 @@ def _armt_line(cfg: TrainConfig, model: Any) -> str:
     supervision = cfg.armt_gate_supervision or 0.0
     if supervision:
         objective += f"; loss + {supervision:g} x BCE(write gate, segment holds a fact)"
+    tokens = "; memory tokens fresh each segment" if cfg.armt_fresh_memory_tokens else ""
     return (
         f"  associative memory per layer: key size {key_size}, nu {nu}, "
-        f"d_phi {2 * key_size * nu}{per_sample}{objective}"
+        f"d_phi {2 * key_size * nu}{per_sample}{tokens}{objective}"
     )
 
 
