@@ -34,13 +34,11 @@ import argparse
 import json
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from rmt_bench.profiling import emit_json_line
+from rmt_bench.profiling import emit_json_line, run_worker
 
 
 def _rss_mb() -> float:
@@ -89,14 +87,7 @@ def worker(spec: dict) -> dict:
 
 
 def _run(spec: dict) -> dict:
-    command = [sys.executable, __file__, "--worker", json.dumps(spec)]
-    env = dict(
-        os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false"
-    )
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{spec} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, spec)
 
 
 def main() -> None:

@@ -92,3 +92,22 @@ def emit_json_line(record: dict[str, Any]) -> None:
     """Print one benchmark measurement as a JSON line on stdout (benchmarks only)."""
     sys.stdout.write(json.dumps(record, sort_keys=True) + "\n")
     sys.stdout.flush()
+
+
+def run_worker(script: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run ``python script --worker JSON`` offline in a fresh process; its last stdout line.
+
+    Benchmarks measure each configuration in its own process, so that peak RSS
+    is comparable between them; a failed worker stops the benchmark with its stderr.
+    """
+    import os
+    import subprocess
+
+    command = [sys.executable, script, "--worker", json.dumps(spec)]
+    env = dict(
+        os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false"
+    )
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{spec} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
