@@ -17,11 +17,12 @@ of the mmapped noise pool (``generators.token_pieces.TokenPieces``).
 with its text and joined ids, as before.
 
 One ``eval_memory`` line per (mode, length): the harness's peak RSS during
-``predict`` (``rss_peak_mb``, ``MemoryWatch``), the process's peak RSS
-(``ru_maxrss``, which also covers building the batch) and the RSS after the model
-was built (``base_rss_mb``). A final ``eval_memory_summary`` line per mode gives
-the growth of the process peak from the shortest to the longest length (target
-for ``streamed``: within 5 % of the shortest length's peak); the modes run
+``predict`` of the one batch (``rss_peak_mb``, ``MemoryWatch``; the batch's rows are
+alive then) and the RSS after the model was built (``base_rss_mb``). The process's
+``ru_maxrss`` adds nothing: ``MemoryWatch`` resets the kernel's high-water mark when
+``predict`` starts. A final ``eval_memory_summary`` line per mode gives the growth
+of that peak from the shortest to the longest length (target for ``streamed``:
+within 5 % of the shortest length's peak); the modes run
 interleaved per length, and ``eval_memory_seconds_ratio`` lines give each mode's
 ``evaluate`` wall time (building the samples and ``predict``) over the first
 mode's at every length. (``predict_seconds`` alone favours ``whole``: a streamed
@@ -32,18 +33,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import tempfile
 import time
 from pathlib import Path
 
-from rmt_bench.profiling import emit_json_line, run_worker
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+from rmt_bench.profiling import current_rss_mb, emit_json_line, run_worker
 
 
 def worker(spec: dict) -> dict:
@@ -58,7 +52,7 @@ def worker(spec: dict) -> dict:
     model = RMT(RMTConfig(backbone=spec["backbone"], memory_tokens=10, segment_size=499)).eval()
     if spec["mode"] == "whole":
         model.streams_token_ids = False
-    base = _rss_mb()
+    base = current_rss_mb()
     with tempfile.TemporaryDirectory() as out:
         config = EvalConfig(
             model="rmt", name="rmt", task="memorize", lengths=[spec["length"]],
@@ -80,7 +74,6 @@ def worker(spec: dict) -> dict:
         "threads": spec["threads"],
         "base_rss_mb": round(base, 1),
         "predict_peak_rss_mb": max(row["rss_peak_mb"] for row in rows),
-        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "predict_seconds": round(sum(row["seconds"] for row in rows), 2),
         "eval_seconds": round(wall, 2),  # building the samples and predict
     }
@@ -124,11 +117,8 @@ def main() -> None:
                 "mode": mode,
                 "from_length": first["length"],
                 "to_length": last["length"],
-                "process_peak_growth_mb": round(
-                    last["process_peak_rss_mb"] - first["process_peak_rss_mb"], 1
-                ),
-                "process_peak_ratio": round(
-                    last["process_peak_rss_mb"] / first["process_peak_rss_mb"], 3
+                "predict_peak_growth_mb": round(
+                    last["predict_peak_rss_mb"] - first["predict_peak_rss_mb"], 1
                 ),
                 "predict_peak_ratio": round(
                     last["predict_peak_rss_mb"] / first["predict_peak_rss_mb"], 3

@@ -234,7 +234,6 @@ def build_sample(
     if offset != context_len:  # pragma: no cover - an internal invariant
         raise RuntimeError(f"assembled {offset} context tokens, wanted {context_len}")
     context = b"".join(text_parts).decode("utf-8") if keep_text else None
-    text_parts.clear()  # the pieces are in ``context`` now (or not needed)
 
     row: dict[str, Any] = {
         "id": f"{spec.name}-{length}-{seed}-{index}",

@@ -67,15 +67,7 @@ class TokenPieces:
         return joined if dtype is None else joined.astype(dtype, copy=False)
 
     def value_range(self) -> tuple[int, int] | None:
-        """(smallest, largest) id, or None when empty; each distinct piece is scanned once."""
-        seen: dict[tuple[int, int, int], tuple[int, int]] = {}
-        low = high = None
-        for piece in self.pieces:
-            # views of one pool repeat across laps: the same buffer, offset and length
-            key = (piece.__array_interface__["data"][0], len(piece), piece.strides[0])
-            bounds = seen.get(key)
-            if bounds is None:
-                bounds = seen[key] = (int(piece.min()), int(piece.max()))
-            low = bounds[0] if low is None else min(low, bounds[0])
-            high = bounds[1] if high is None else max(high, bounds[1])
-        return None if low is None else (low, high)
+        """(smallest, largest) id, or None when empty, scanning the pieces without joining."""
+        if not self.pieces:
+            return None
+        return min(int(p.min()) for p in self.pieces), max(int(p.max()) for p in self.pieces)

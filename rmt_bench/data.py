@@ -34,17 +34,8 @@ class StreamedIds:
     def numel(self) -> int:
         return len(self.pieces)
 
-    def __len__(self) -> int:
-        return len(self.pieces)
-
-    def dim(self) -> int:
-        return 1
-
     def value_range(self) -> tuple[int, int] | None:
         return self.pieces.value_range()
-
-    def to(self, device: Any) -> StreamedIds:  # slices move to the device in the layout
-        return self
 
     def __getitem__(self, key: slice) -> Any:
         import numpy as np

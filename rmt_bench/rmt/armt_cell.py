@@ -162,10 +162,6 @@ class AssociativeMemoryCell(MemoryCell):
             z.unsqueeze(1).expand(-1, L, -1).contiguous(),
         )
 
-    def _fresh_tokens(self, hidden: torch.Tensor) -> torch.Tensor:
-        """(A, m, H) copies of the learned initial memory, in the carried state's dtype."""
-        return MemoryCell.initial_memory(self, hidden.shape[0])
-
     def hidden_states(self, memory: Any, step: StepInputs, **kwargs: Any) -> Any:
         """The backbone output for one step, reading (not writing) the associative state."""
         tokens, A, z = memory
@@ -186,7 +182,10 @@ class AssociativeMemoryCell(MemoryCell):
         rows = torch.arange(hidden.shape[0], device=hidden.device)
         answer_state = hidden[rows, step.answer_index]  # (A, H)
         # the memory tokens entering the next segment: these outputs, or the learned memory
-        new_tokens = hidden[:, step.write] if self.carry_tokens else self._fresh_tokens(hidden)
+        if self.carry_tokens:
+            new_tokens = hidden[:, step.write]  # (A, m, H)
+        else:
+            new_tokens = MemoryCell.initial_memory(self, hidden.shape[0])
         if write is None:
             return answer_state, (new_tokens, A, z)
         if len(running.written) != self.layers:
