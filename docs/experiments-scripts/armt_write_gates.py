@@ -6,6 +6,7 @@
     python docs/experiments-scripts/armt_write_gates.py tokens CKPT TASK LENGTH N OUT
     python docs/experiments-scripts/armt_write_gates.py threshold CKPT TASK LENGTHS N OUT NAME T
     python docs/experiments-scripts/armt_write_gates.py collapse CKPT TASK LENGTH N OUT
+    python docs/experiments-scripts/armt_write_gates.py keys CKPT TASK LENGTH N OUT
 
 ``trace`` evaluates N samples in one batch and prints each layer's mean write gate
 beta at the fact's segment, around it and over all segments. ``shift`` evaluates
@@ -17,7 +18,11 @@ not a model. ``tokens`` prints, per layer, each memory token's gate quantiles at
 fact's segment against every other segment. ``threshold`` evaluates with every gate
 below T set to zero (a hard write threshold). ``collapse`` prints, per layer, the
 mean cosine similarity between the memory tokens' states that write the memory
-(1 = the m tokens carry one vector). OUT must be a fresh folder for ``trace``,
+(1 = the m tokens carry one vector). ``keys`` prints, per layer, how much the
+writes after the fact's segment overlap the fact's keys: the cosine between each
+later segment's write keys phi(W_K m) and the fact segment's (each the mean over the
+memory tokens), its quantiles, and the gate-weighted sum over the later segments (a
+proxy for how far the delta rule moves the fact's stored value). OUT must be a fresh folder for ``trace``,
 ``tokens`` and ``collapse`` (evaluation resumes from rows already there). Rows go to OUT as ``rmt-bench eval`` writes them (noise: the two
 PG19 test books, batch 8 unless said, 2 threads). This script patches
 ``AssociativeMemory.gate`` in its own process only; nothing in rmt-bench changes.
@@ -204,8 +209,48 @@ def threshold(model: str, task: str, lengths: str, n: str, out: str, name: str, 
     _eval(model, task, lengths, n, out, name, "8")
 
 
+def keys(model: str, task: str, length: str, n: str, out: str) -> None:
+    log: list[tuple[torch.Tensor, torch.Tensor]] = []
+    original_write = associative.AssociativeMemory.write
+
+    def write(self: Any, A: Any, z: Any, states: torch.Tensor, beta: Any = None) -> Any:
+        phi = associative.dpfp(self.key(states).float(), self.nu).mean(1)  # (B, P)
+        gates = self.gate(states) if beta is None else beta
+        log.append((phi.detach(), gates.float().mean(-1).detach()))
+        return original_write(self, A, z, states, beta)
+
+    associative.AssociativeMemory.write = write
+    _eval(model, task, length, n, out, "keys", n)
+    lines = Path(out, f"keys.{task}.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    layers = len(log) // rows[0]["segments"]
+    phis = torch.stack([phi for phi, _ in log]).view(-1, layers, len(rows), log[0][0].shape[-1])
+    betas = torch.stack([beta for _, beta in log]).view(-1, layers, len(rows))
+    for layer in range(layers):
+        cosines, pressure = [], []
+        for i, row in enumerate(rows):
+            fact = _fact_segment(row["n_tokens"], row["fact_positions"][0], row["segment_size"])
+            unit = torch.nn.functional.normalize(phis[:, layer, i], dim=-1)  # (S, P)
+            later = unit[fact + 1 :] @ unit[fact]  # (S - fact - 1,)
+            cosines.append(later)
+            pressure.append(float((later * betas[fact + 1 :, layer, i]).sum()))
+        every = torch.cat(cosines)
+        quantiles = torch.tensor([0.1, 0.5, 0.9])
+        print(
+            json.dumps(
+                {
+                    "layer": layer,
+                    "later_cosine_q10_q50_q90": [
+                        round(v, 3) for v in torch.quantile(every, quantiles).tolist()
+                    ],
+                    "gate_weighted_overlap_per_sample": [round(v, 2) for v in pressure],
+                }
+            )
+        )
+
+
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
     commands = {"trace": trace, "shift": shift, "oracle": oracle, "tokens": tokens}
-    commands.update(threshold=threshold, collapse=collapse)
+    commands.update(threshold=threshold, collapse=collapse, keys=keys)
     commands[command](*arguments)
