@@ -25,7 +25,8 @@ memory tokens), its quantiles, and the gate-weighted sum over the later segments
 proxy for how far the delta rule moves the fact's stored value). OUT must be a fresh folder for ``trace``,
 ``tokens`` and ``collapse`` (evaluation resumes from rows already there). Rows go to OUT as ``rmt-bench eval`` writes them (noise: the two
 PG19 test books, batch 8 unless said, 2 threads). This script patches
-``AssociativeMemory.gate`` in its own process only; nothing in rmt-bench changes.
+``AssociativeMemory.gate`` (``keys``: ``AssociativeMemory.write``) in its own process
+only; nothing in rmt-bench changes.
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def keys(model: str, task: str, length: str, n: str, out: str) -> None:
         phi = associative.dpfp(self.key(states).float(), self.nu).mean(1)  # (B, P)
         gates = self.gate(states) if beta is None else beta
         log.append((phi.detach(), gates.float().mean(-1).detach()))
-        return original_write(self, A, z, states, beta)
+        return original_write(self, A, z, states, gates)  # the gates computed once
 
     associative.AssociativeMemory.write = write
     _eval(model, task, length, n, out, "keys", n)
