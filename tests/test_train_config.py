@@ -41,10 +41,12 @@ def test_cpu_tiny_preset_is_task_specific() -> None:
         resolve_train_config(None, {"preset": "cpu-tiny", "task": task})
         for task in ("detect_memorize", "memorize", "reasoning")
     )
-    assert (dm.backbone, dm.lr, dm.curriculum) == ("small-bert", 3e-4, tuple(range(1, 12)))
+    assert (dm.backbone, dm.lr, dm.curriculum) == ("minilm", 1e-4, (1, 2, 4, 8))
+    assert (dm.segment_size, dm.steps_per_stage, dm.val_samples) == (480, 60, 50)
     assert (mem.backbone, mem.lr, mem.curriculum) == ("small-bert", 1e-4, tuple(range(1, 12)))
     assert (rs.backbone, rs.lr, rs.curriculum) == ("minilm", 1e-4, (1, 2, 3))
-    assert rs.segment_size == dm.segment_size == 64  # the rest of the recipe is shared
+    assert rs.segment_size == mem.segment_size == 64  # the rest of the recipe is shared
+    assert dm.batch_size == mem.batch_size == 16 and dm.dropout == mem.dropout == 0.0
     override = resolve_train_config(None, {"preset": "cpu-tiny", "task": "reasoning", "lr": 0.01})
     assert override.lr == 0.01  # the CLI still beats a task override
 
@@ -66,6 +68,8 @@ def test_cpu_tiny_preset_has_an_armt_memorize_recipe(tmp_path: Path) -> None:
     )
     assert dm.curriculum[-3:] == (16, 32, 64) and dm.lr_from == ((16, 1e-4),)
     assert (dm.lr, dm.steps_per_stage, dm.bptt_depth) == (3e-4, 100, 8)
+    # the RMT's MiniLM recipe is the RMT's own
+    assert (dm.backbone, dm.segment_size) == ("small-bert", 64)
     reasoning = resolve_train_config(
         None, {"preset": "cpu-tiny", "task": "reasoning", "model_kind": "armt"}
     )
