@@ -25,18 +25,21 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
    ``KIND-TASK``; then the ablations, RMT only: one task without curriculum (one stage on K
    segments, as many optimizer steps as the RMT curriculum run took to finish its K-segment
    stage) and the full-attention baseline on one task.
-2. eval, short lengths: every task's final model of each kind at ``segments x
-   segment_size`` tokens, all tasks and kinds at one length before the next.
+2. eval, short lengths: every task's final model of each kind at the preset's lengths up
+   to ``short_up_to`` tokens (cpu: 512 .. 4k), all tasks and kinds at one length before
+   the next. Lengths are in tokens, so tasks whose recipes use other segment sizes are
+   tested on the same lengths.
 3. eval, generalization grid: the curriculum stages' checkpoints of each kind (cpu: those
    trained on 1, 2, 4, 8 segments and the last, which is the final model) at the grid's
-   segment counts (cpu: 16 samples each; kinds alternate cell by cell), the no-curriculum
+   segment counts x the task's segment size (cpu: 16 samples each; kinds alternate cell
+   by cell), the no-curriculum
    model and the full-attention baseline at the same lengths; then the full-attention
    model with its position table tiled, for time and peak memory past its 512 positions
    (cpu: 4 samples, up to 8k tokens).
-4. eval, long lengths: the remaining lengths up to 1M (cpu) / 2M (paper) tokens, all
-   tasks and kinds at one length before the next (a budget cut stops RMT and ARMT at the
-   same length), while the evaluation budget lasts (cpu: 8 samples per length from 64k
-   tokens on, 32 before).
+4. eval, long lengths: the remaining lengths up to 2M tokens, all tasks and kinds at one
+   length before the next (a budget cut stops RMT and ARMT at the same length), while the
+   evaluation budget lasts (cpu: 64 samples per length up to 1M tokens and 16 at 2M, the
+   sample counts issue 10 asks of the reference run).
 5. report: ``reports.paper.build_report`` over WORK/results and WORK/runs.
 
 Noise: ``noise`` is the noise source of the training samples (the training option
@@ -79,18 +82,21 @@ log = logging.getLogger(__name__)
 TASKS = ("memorize", "detect_memorize", "reasoning")
 MODEL_KINDS = ("rmt", "armt")  # memory kinds trained on every task (--model-kinds)
 
-# What each --preset runs. Lengths are segment counts x the recipe's segment size.
+# What each --preset runs. ``lengths`` (the final models' test lengths, short_up_to and
+# long_from) are in tokens, the same for every task whatever its recipe's segment size; the
+# generalization grid and the tiled full-attention lengths are segment counts x the segment
+# size of the task's recipe.
 PRESETS: dict[str, dict[str, Any]] = {
     "cpu": {
         "train_preset": "cpu-tiny",
-        "segments": tuple(2**k for k in range(3, 15)),  # 8 .. 16384 segments of 64 = 512 .. 1M
-        "short_segments": 64,  # up to 4k tokens before the grid
+        "lengths": tuple(512 * 2**k for k in range(13)),  # 512 .. 2M tokens
+        "short_up_to": 4096,  # tokens: these lengths before the grid
         "grid_segments": (1, 2, 4, 8, 16, 32),
         "grid_train_segments": (1, 2, 4, 8),  # + the last stage; stage checkpoints in the grid
         "grid_num_samples": 16,
-        "num_samples": 32,
-        "long_num_samples": 8,  # from long_from_segments on (64k tokens and beyond)
-        "long_from_segments": 1024,
+        "num_samples": 64,
+        "long_num_samples": 16,  # from long_from tokens on
+        "long_from": 2**21,
         "budget_minutes": 120.0,
         "ablation": {"task": "memorize", "segments": 4},
         "full_attention": {"task": "memorize", "curriculum": "1,2,4,7"},
@@ -100,14 +106,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "paper": {
         "train_preset": "paper",
-        "segments": tuple(2**k for k in range(3, 13)),  # 8 .. 4096 segments of 499 = 4k .. 2M
-        "short_segments": 64,
+        "lengths": tuple(499 * 2**k for k in range(3, 13)),  # 8 .. 4096 segments of 499: 4k .. 2M
+        "short_up_to": 64 * 499,
         "grid_segments": (1, 2, 4, 8, 16, 32, 64),
         "grid_train_segments": (1, 2, 3, 4, 5, 6, 7),
         "grid_num_samples": 256,
         "num_samples": 256,
         "long_num_samples": 256,
-        "long_from_segments": 4096,
+        "long_from": 4096 * 499,
         "budget_minutes": 24 * 60.0,
         "ablation": {"task": "memorize", "segments": 7},
         "full_attention": {"task": "memorize", "curriculum": "1"},
@@ -127,9 +133,9 @@ class PipelineConfig:
     budget_minutes: float | None = None
     num_samples: int | None = None
     long_num_samples: int | None = None
-    long_from_segments: int | None = None
-    segments: tuple[int, ...] | None = None
-    short_segments: int | None = None
+    long_from: int | None = None  # tokens
+    lengths: tuple[int, ...] | None = None  # tokens
+    short_up_to: int | None = None  # tokens
     grid_segments: tuple[int, ...] | None = None
     grid_train_segments: tuple[int, ...] | None = None
     grid_num_samples: int | None = None
@@ -154,9 +160,9 @@ class PipelineConfig:
                 "budget_minutes",
                 "num_samples",
                 "long_num_samples",
-                "long_from_segments",
-                "segments",
-                "short_segments",
+                "long_from",
+                "lengths",
+                "short_up_to",
                 "grid_segments",
                 "grid_train_segments",
                 "grid_num_samples",
@@ -377,8 +383,14 @@ class Pipeline:
             return {}
         return {"steps_per_stage": max(1, math.ceil(max(steps) / len(stages)))}
 
-    def segment_size(self) -> int:
-        return int(self._train_config(self.config.tasks[0], {}).segment_size)
+    def segment_size(self, task: str, extra: dict[str, Any] | None = None) -> int:
+        """Tokens per segment of ``task``'s recipe (with ``extra`` options, e.g. a model kind)."""
+        return int(self._train_config(task, extra or {}).segment_size)
+
+    def grid_lengths(self, task: str, extra: dict[str, Any] | None = None) -> list[int]:
+        """The generalization grid's lengths for ``task``: its segment counts x segment size."""
+        size = self.segment_size(task, extra)
+        return [s * size for s in self.config.grid_segments]
 
     def check_training(self) -> None:
         """Resolve every kind's training options on every task: a bad one fails before any work."""
@@ -439,11 +451,9 @@ class Pipeline:
     # ------------------------------------------------------------------ steps
     def steps(self) -> list[Step]:
         cfg = self.config
-        size = self.segment_size()
-        lengths = [s * size for s in cfg.segments]
-        short = [n for n in lengths if n <= cfg.short_segments * size]
-        long = [n for n in lengths if n > cfg.short_segments * size]
-        grid = [s * size for s in cfg.grid_segments]
+        lengths = sorted(cfg.lengths)
+        short = [n for n in lengths if n <= cfg.short_up_to]
+        long = [n for n in lengths if n > cfg.short_up_to]
         ablation = self.preset["ablation"] if cfg.ablation else None
         full = self.preset["full_attention"] if cfg.full_attention else None
 
@@ -463,7 +473,7 @@ class Pipeline:
             late = lambda: self._matched_steps(task, stages)  # noqa: E731 - after rmt-{task} trained
             steps.append(self._train_step(f"rmt-{task}-nocurriculum", task, extra, late))
         if full and full["task"] in cfg.tasks:
-            extra = {"model_kind": "full-attention", "curriculum": full["curriculum"]}
+            extra = self._full_attention_options(full)
             steps.append(self._train_step(f"full-attention-{full['task']}", full["task"], extra))
 
         for length in short:
@@ -472,13 +482,13 @@ class Pipeline:
                 for t in cfg.tasks
                 for k in kinds
             ]
-        steps += self._grid_steps(grid, ablation, full, lengths)
+        steps += self._grid_steps(ablation, full, lengths)
         if full and full["task"] in cfg.tasks:
-            steps += self._tiled_steps(full["task"], size)
+            steps += self._tiled_steps(full)
         for length in long:
             # Fewer samples at the longest lengths on CPU (the intervals in the figure show it).
             long_n = min(cfg.long_num_samples, cfg.num_samples)
-            n = long_n if length >= cfg.long_from_segments * size else None
+            n = long_n if length >= cfg.long_from else None
             steps += [
                 self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, length, k, n)
                 for t in cfg.tasks
@@ -488,7 +498,7 @@ class Pipeline:
         return steps
 
     def _grid_steps(
-        self, grid: list[int], ablation: dict | None, full: dict | None, main_lengths: list[int]
+        self, ablation: dict | None, full: dict | None, main_lengths: list[int]
     ) -> list[Step]:
         cfg = self.config
         steps = []
@@ -497,30 +507,34 @@ class Pipeline:
             # kinds interleaved (RMT stage 1 @ L, ARMT stage 1 @ L, ...): same curriculum,
             # so a budget cut leaves both with the same cells
             per_kind = [
-                self._stage_steps(kind, task, grid, main_lengths, grid_n)
-                for kind in cfg.model_kinds
+                self._stage_steps(kind, task, main_lengths, grid_n) for kind in cfg.model_kinds
             ]
             steps += [s for group in zip_longest(*per_kind) for s in group if s is not None]
         if ablation and ablation["task"] in cfg.tasks:
             name = f"rmt-{ablation['task']}-nocurriculum"
             steps += [
                 self._eval_step(name, self.runs / name, ablation["task"], n, "rmt", grid_n)
-                for n in grid
+                for n in self.grid_lengths(ablation["task"])
             ]
         if full and full["task"] in cfg.tasks:
             name = f"full-attention-{full['task']}"
+            grid = self.grid_lengths(full["task"], self._full_attention_options(full))
             steps += [
                 self._eval_step(name, self.runs / name, full["task"], n, "full-attention", grid_n)
                 for n in grid
             ]
         return steps
 
-    def _stage_steps(
-        self, kind: str, task: str, grid: list[int], main_lengths: list[int], n: int
-    ) -> list[Step]:
+    @staticmethod
+    def _full_attention_options(full: dict[str, Any]) -> dict[str, Any]:
+        """The training options of the full-attention baseline on top of its task's recipe."""
+        return {"model_kind": "full-attention", "curriculum": full["curriculum"]}
+
+    def _stage_steps(self, kind: str, task: str, main_lengths: list[int], n: int) -> list[Step]:
         """The chosen stage checkpoints of run ``KIND-TASK`` at the grid's lengths."""
         run = f"{kind}-{task}"
         stages = self._train_config(task, {"model_kind": kind}).stage_segments
+        grid = self.grid_lengths(task, {"model_kind": kind})
         steps = []
         for index in range(1, len(stages) + 1):
             # The last stage's checkpoint *is* the final model (KIND-TASK): evaluate that,
@@ -536,9 +550,11 @@ class Pipeline:
                 steps.append(self._eval_step(name, folder, task, length, kind, n))
         return steps
 
-    def _tiled_steps(self, task: str, size: int) -> list[Step]:
+    def _tiled_steps(self, full: dict[str, Any]) -> list[Step]:
         """The full-attention model with tiled positions, for time and memory past its limit."""
+        task = full["task"]
         tiled = self.preset["tiled"]
+        size = self.segment_size(task, self._full_attention_options(full))
         lengths = [s * size for s in tiled["segments"]]
         model_dir = self.runs / f"full-attention-{task}"
         options = {"extend_positions": max(lengths) + 16, "max_memory_mb": tiled["max_memory_mb"]}

@@ -290,7 +290,8 @@ CASES = [
     _case("flops-counting-unknown", ["flops", "--counting", "mine"], "--counting"),
     # ----------------------------------------------------------------- figures
     _case("figures-preset-unknown", ["figures", "--preset", "banana", "--dry-run"], "--preset"),
-    _case("figures-max-segments-zero", ["figures", "--max-segments", "0"], "--max-segments"),
+    _case("figures-max-length-zero", ["figures", "--max-length", "0"], "--max-length"),
+    _case("figures-max-length-short", ["figures", "--max-length", "100"], "--max-length"),
     _case("figures-set-no-equals", ["figures", "--set", "steps_per_stage"], "key=value"),
     _case("figures-set-value-text", ["figures", "--set", "steps_per_stage=abc"], "steps_per_stage"),
     _case("figures-set-unknown-key", ["figures", "--set", "banana=1"], "banana"),

@@ -28,8 +28,8 @@ TINY_TRAIN = {
 
 def _tiny(work: Path, **changes) -> PipelineConfig:
     values = dict(
-        preset="cpu", work=str(work), tasks=("memorize",), num_samples=1, segments=(1, 2),
-        short_segments=1, grid_segments=(1,), ablation=False, full_attention=False,
+        preset="cpu", work=str(work), tasks=("memorize",), num_samples=1, lengths=(16, 32),
+        short_up_to=16, grid_segments=(1,), ablation=False, full_attention=False,
         train_overrides=TINY_TRAIN, progress=False, budget_minutes=60.0,
     )  # fmt: skip
     values.update(changes)
@@ -37,7 +37,7 @@ def _tiny(work: Path, **changes) -> PipelineConfig:
 
 
 def test_step_plan_orders_train_short_grid_long_report(tmp_path) -> None:
-    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=2, grid_segments=(1, 2), ablation=True,
+    config = _tiny(tmp_path, lengths=(16, 32, 64), short_up_to=32, grid_segments=(1, 2), ablation=True,
                    full_attention=True)  # fmt: skip
     names = [step.name for step in Pipeline(config).steps()]
     assert names[:3] == [
@@ -128,8 +128,8 @@ def test_ablation_gets_the_steps_the_curriculum_run_used(tmp_path) -> None:
 
 
 def test_long_lengths_use_fewer_samples_on_cpu(tmp_path) -> None:
-    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=1, num_samples=5, long_num_samples=2,
-                   long_from_segments=4)  # fmt: skip
+    config = _tiny(tmp_path, lengths=(16, 32, 64), short_up_to=16, num_samples=5, long_num_samples=2,
+                   long_from=64)  # fmt: skip
     pipeline = Pipeline(config)
     steps = {s.name: s for s in pipeline.steps()}
     (tmp_path / "results").mkdir()
@@ -201,6 +201,26 @@ def test_grid_keeps_the_chosen_stages_and_the_final_model(tmp_path) -> None:
     )  # the final model at the grid's 4 segments
 
 
+def test_tasks_with_other_segment_sizes_share_the_token_lengths(tmp_path) -> None:
+    # the cpu-tiny recipes: Detect & Memorize on 480-token segments, Memorize on 64
+    train = {key: value for key, value in TINY_TRAIN.items() if key != "segment_size"}
+    config = _tiny(tmp_path, tasks=("memorize", "detect_memorize"), lengths=(512, 1024),
+                   short_up_to=512, grid_segments=(1, 2), train_overrides=train)  # fmt: skip
+    pipeline = Pipeline(config)
+    assert pipeline.segment_size("memorize") == 64  # the preset's own
+    assert pipeline.segment_size("detect_memorize") == 480
+    names = [step.name for step in pipeline.steps()]
+    for task in ("memorize", "detect_memorize"):  # the final models: the same token lengths
+        assert {f"eval rmt-{task} {task} @ {n:,} tokens" for n in (512, 1024)} <= set(names)
+    # the grid: each task's segment counts x its own segment size
+    assert [n for n in names if "detect_memorize-stage1" in n] == [
+        f"eval rmt-detect_memorize-stage1 detect_memorize @ {n} tokens" for n in (480, 960)
+    ]
+    assert [n for n in names if "rmt-memorize-stage1" in n] == [
+        f"eval rmt-memorize-stage1 memorize @ {n} tokens" for n in (64, 128)
+    ]
+
+
 def test_cost_estimate_uses_the_longest_measured_length(tmp_path) -> None:
     from rmt_bench.pipeline import _seconds_per_token
 
@@ -240,7 +260,7 @@ def test_figures_dry_run_lists_the_plan(tmp_path) -> None:
     from rmt_bench.cli import cli
 
     args = ["figures", "--preset", "cpu", "--work", str(tmp_path / "w"), "--tasks", "memorize", "--dry-run",
-            "--max-segments", "16", "--budget-minutes", "5"]  # fmt: skip
+            "--max-length", "8k", "--budget-minutes", "5"]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
@@ -254,7 +274,7 @@ def test_figures_dry_run_lists_the_plan(tmp_path) -> None:
 
 
 def test_armt_beside_rmt_trains_each_task_and_evaluates_at_the_same_lengths(tmp_path) -> None:
-    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=2, grid_segments=(1, 2), ablation=True,
+    config = _tiny(tmp_path, lengths=(16, 32, 64), short_up_to=32, grid_segments=(1, 2), ablation=True,
                    full_attention=True, model_kinds=("rmt", "armt"))  # fmt: skip
     steps = Pipeline(config).steps()
     names = [step.name for step in steps]
@@ -289,7 +309,7 @@ def test_armt_steps_train_armt_and_estimate_from_armt_rows(tmp_path) -> None:
 
 
 def test_default_config_keeps_its_step_names(tmp_path) -> None:
-    config = _tiny(tmp_path, segments=(1, 2, 4), short_segments=2, grid_segments=(1, 2), ablation=True,
+    config = _tiny(tmp_path, lengths=(16, 32, 64), short_up_to=32, grid_segments=(1, 2), ablation=True,
                    full_attention=True)  # fmt: skip
     names = [step.name for step in Pipeline(config).steps()]
     assert not any("armt" in name for name in names)
@@ -355,7 +375,7 @@ def test_figures_dry_run_shows_armt_and_noise(tmp_path) -> None:
 
     from rmt_bench.cli import cli
 
-    args = ["figures", "--work", str(tmp_path / "w"), "--tasks", "memorize", "--dry-run", "--max-segments", "8",
+    args = ["figures", "--work", str(tmp_path / "w"), "--tasks", "memorize", "--dry-run", "--max-length", "4k",
             "--model-kinds", "rmt,armt", "--eval-noise", "builtin"]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -373,7 +393,7 @@ def test_tiny_armt_pipeline_writes_armt_rows(tmp_path, monkeypatch) -> None:
     """Real ARMT training + evaluation (no report): its rows carry kind armt, its estimate key."""
     pytest.importorskip("torch")
     monkeypatch.setattr(Pipeline, "_report", lambda self: None)
-    config = _tiny(tmp_path, model_kinds=("armt",), segments=(1,), noise="builtin")
+    config = _tiny(tmp_path, model_kinds=("armt",), lengths=(16,), noise="builtin")
     summary = Pipeline(config).run()
     status = {step.name: step.status for step in summary.steps}
     assert status == {

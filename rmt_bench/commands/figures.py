@@ -2,7 +2,7 @@
 
     rmt-bench figures --preset cpu --work runs/figures --budget-minutes 120
     rmt-bench figures --preset paper --work /data/figures --report-out reports/
-    rmt-bench figures --preset cpu --tasks memorize --max-segments 64 --set steps_per_stage=50
+    rmt-bench figures --preset cpu --tasks memorize --max-length 4k --set steps_per_stage=50
     rmt-bench figures --preset cpu --work runs/figures --dry-run     # the plan, and what is done
     rmt-bench figures --preset cpu --work runs/pg19 --model-kinds rmt,armt \
         --noise "pg19:../shared/data/pg19-train?split=train" \
@@ -45,7 +45,7 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     type=click.Choice(["cpu", "paper"]),
     default="cpu",
     show_default=True,
-    help="cpu: cpu-tiny training, 512..1M tokens; paper: the paper's recipe, 4k..2M tokens.",
+    help="cpu: cpu-tiny training, 512..2M tokens; paper: the paper's recipe, 4k..2M tokens.",
 )
 @click.option(
     "--work",
@@ -73,13 +73,14 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     "--long-num-samples",
     type=int,
     default=None,
-    help="Samples per length from 64k tokens on (cpu default 8; paper: as --num-samples).",
+    help="Samples per length at the longest lengths (cpu: 16 at 2M tokens, 64 before; "
+    "paper: as --num-samples).",
 )
 @click.option(
-    "--max-segments",
-    type=int,
+    "--max-length",
     default=None,
-    help="Evaluate up to this many segments. [default: all of the preset's lengths]",
+    help="Evaluate the final models up to this many tokens, e.g. 64k. "
+    "[default: all of the preset's lengths]",
 )
 @click.option(
     "--model-kinds",
@@ -126,7 +127,7 @@ def command(
     budget_minutes: float | None,
     num_samples: int | None,
     long_num_samples: int | None,
-    max_segments: int | None,
+    max_length: str | None,
     model_kinds: str,
     noise: str | None,
     eval_noise: str | None,
@@ -142,11 +143,20 @@ def command(
 
     if not work.strip() or (report_out is not None and not report_out.strip()):
         raise BenchInputError("--work and --report-out must not be empty")
-    segments = None
-    if max_segments is not None:
-        segments = tuple(s for s in PRESETS[preset]["segments"] if s <= max_segments)
-        if not segments:
-            raise BenchInputError(f"--max-segments {max_segments} is below the smallest length")
+    lengths = None
+    if max_length is not None:
+        from generators.lengths import parse_length
+
+        try:
+            most = parse_length(max_length)
+        except BenchInputError as error:
+            raise BenchInputError(f"--max-length: {error}") from None
+        lengths = tuple(n for n in PRESETS[preset]["lengths"] if n <= most)
+        if not lengths:
+            raise BenchInputError(
+                f"--max-length {max_length} is below the preset's shortest length "
+                f"({min(PRESETS[preset]['lengths']):,} tokens)"
+            )
     config = PipelineConfig(
         preset=preset,
         work=work,
@@ -155,7 +165,7 @@ def command(
         budget_minutes=budget_minutes,
         num_samples=num_samples,
         long_num_samples=long_num_samples,
-        segments=segments,
+        lengths=lengths,
         ablation=not no_ablation,
         full_attention=not no_full_attention,
         train_overrides=_parse_set(sets),
