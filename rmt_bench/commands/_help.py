@@ -75,7 +75,9 @@ def preset_help() -> str:
             if preset == name
         ]
         tasks += [
-            f"{task} with --model-kind {kind}: {_settings(changes)}"
+            f"{task} with --model-kind {kind}"
+            + (" (the default)" if kind == "rmt" else "")
+            + f": {_settings(changes)}"
             for (preset, task, kind), changes in KIND_OVERRIDES.items()
             if preset == name
         ]
