@@ -202,22 +202,22 @@ def test_grid_keeps_the_chosen_stages_and_the_final_model(tmp_path) -> None:
 
 
 def test_tasks_with_other_segment_sizes_share_the_token_lengths(tmp_path) -> None:
-    # the cpu-tiny recipes: Detect & Memorize on 480-token segments, Memorize on 64
+    # the cpu-tiny recipes: Detect & Memorize on 480-token segments, Reasoning on 64
     train = {key: value for key, value in TINY_TRAIN.items() if key != "segment_size"}
-    config = _tiny(tmp_path, tasks=("memorize", "detect_memorize"), lengths=(512, 1024),
+    config = _tiny(tmp_path, tasks=("reasoning", "detect_memorize"), lengths=(512, 1024),
                    short_up_to=512, grid_segments=(1, 2), train_overrides=train)  # fmt: skip
     pipeline = Pipeline(config)
-    assert pipeline.segment_size("memorize") == 64  # the preset's own
+    assert pipeline.segment_size("reasoning") == 64  # the preset's own
     assert pipeline.segment_size("detect_memorize") == 480
     names = [step.name for step in pipeline.steps()]
-    for task in ("memorize", "detect_memorize"):  # the final models: the same token lengths
+    for task in ("reasoning", "detect_memorize"):  # the final models: the same token lengths
         assert {f"eval rmt-{task} {task} @ {n:,} tokens" for n in (512, 1024)} <= set(names)
     # the grid: each task's segment counts x its own segment size
     assert [n for n in names if "detect_memorize-stage1" in n] == [
         f"eval rmt-detect_memorize-stage1 detect_memorize @ {n} tokens" for n in (480, 960)
     ]
-    assert [n for n in names if "rmt-memorize-stage1" in n] == [
-        f"eval rmt-memorize-stage1 memorize @ {n} tokens" for n in (64, 128)
+    assert [n for n in names if "rmt-reasoning-stage1" in n] == [
+        f"eval rmt-reasoning-stage1 reasoning @ {n} tokens" for n in (64, 128)
     ]
 
 

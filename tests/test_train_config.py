@@ -21,7 +21,7 @@ def test_precedence_defaults_preset_file_cli(tmp_path: Path) -> None:
     file = tmp_path / "train.yaml"
     file.write_text("preset: cpu-tiny\nlr: 0.001\nbatch-size: 8\ncurriculum: [1, 3]\n")
     cfg = resolve_train_config(str(file), {"task": "memorize", "batch_size": 4, "seed": None})
-    assert cfg.backbone == "small-bert" and cfg.segment_size == 64  # from the preset
+    assert cfg.backbone == "minilm" and cfg.segment_size == 480  # from the preset
     assert cfg.lr == 0.001 and cfg.curriculum == (1, 3)  # the file beats the preset
     assert cfg.batch_size == 4  # the CLI beats the file; None never overrides
     assert cfg.weight_decay == TrainConfig().weight_decay  # default
@@ -43,10 +43,11 @@ def test_cpu_tiny_preset_is_task_specific() -> None:
     )
     assert (dm.backbone, dm.lr, dm.curriculum) == ("minilm", 1e-4, (1, 2, 4, 8))
     assert (dm.segment_size, dm.steps_per_stage, dm.val_samples) == (480, 60, 50)
-    assert (mem.backbone, mem.lr, mem.curriculum) == ("small-bert", 1e-4, tuple(range(1, 12)))
+    assert (mem.backbone, mem.lr, mem.curriculum) == ("minilm", 1e-4, (1, 2, 4, 6))
+    assert mem.segment_size == 480
     assert (rs.backbone, rs.lr, rs.curriculum) == ("minilm", 1e-4, (1, 2, 3))
-    assert rs.segment_size == mem.segment_size == 64  # the rest of the recipe is shared
-    assert dm.batch_size == mem.batch_size == 16 and dm.dropout == mem.dropout == 0.0
+    assert rs.segment_size == 64
+    assert dm.batch_size == rs.batch_size == 16 and dm.dropout == rs.dropout == 0.0  # shared
     override = resolve_train_config(None, {"preset": "cpu-tiny", "task": "reasoning", "lr": 0.01})
     assert override.lr == 0.01  # the CLI still beats a task override
 
@@ -62,7 +63,8 @@ def test_cpu_tiny_preset_has_an_armt_memorize_recipe(tmp_path: Path) -> None:
         rmt = resolve_train_config(
             None, {"preset": "cpu-tiny", "task": "memorize", "model_kind": kind}
         )
-        assert (rmt.curriculum, rmt.bptt_depth, rmt.val_every) == (tuple(range(1, 12)), None, 10)
+        assert (rmt.curriculum, rmt.bptt_depth, rmt.val_every) == ((1, 2, 4, 6), None, 20)
+    assert (armt.backbone, armt.segment_size) == ("small-bert", 64)  # the ARMT keeps small-bert
     dm = resolve_train_config(
         None, {"preset": "cpu-tiny", "task": "detect_memorize", "model_kind": "armt"}
     )
