@@ -32,8 +32,8 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
 3. eval, generalization grid: the curriculum stages' checkpoints of each kind (cpu: those
    trained on 1, 2, 4, 8 segments and the last, which is the final model) at the grid's
    segment counts x the task's segment size (cpu: 16 samples each; kinds alternate cell
-   by cell), the no-curriculum
-   model and the full-attention baseline at the same lengths; then the full-attention
+   by cell), the no-curriculum model and the full-attention baseline at the same
+   lengths; then the full-attention
    model with its position table tiled, for time and peak memory past its 512 positions
    (cpu: 4 samples, up to 8k tokens).
 4. eval, long lengths: the remaining lengths up to 2M tokens, all tasks and kinds at one
@@ -387,10 +387,9 @@ class Pipeline:
         """Tokens per segment of ``task``'s recipe (with ``extra`` options, e.g. a model kind)."""
         return int(self._train_config(task, extra or {}).segment_size)
 
-    def grid_lengths(self, task: str, extra: dict[str, Any] | None = None) -> list[int]:
-        """The generalization grid's lengths for ``task``: its segment counts x segment size."""
-        size = self.segment_size(task, extra)
-        return [s * size for s in self.config.grid_segments]
+    def grid_lengths(self, segment_size: int) -> list[int]:
+        """The generalization grid's lengths for a recipe: its segment counts x segment size."""
+        return [s * segment_size for s in self.config.grid_segments]
 
     def check_training(self) -> None:
         """Resolve every kind's training options on every task: a bad one fails before any work."""
@@ -514,11 +513,12 @@ class Pipeline:
             name = f"rmt-{ablation['task']}-nocurriculum"
             steps += [
                 self._eval_step(name, self.runs / name, ablation["task"], n, "rmt", grid_n)
-                for n in self.grid_lengths(ablation["task"])
+                for n in self.grid_lengths(self.segment_size(ablation["task"]))
             ]
         if full and full["task"] in cfg.tasks:
             name = f"full-attention-{full['task']}"
-            grid = self.grid_lengths(full["task"], self._full_attention_options(full))
+            size = self.segment_size(full["task"], self._full_attention_options(full))
+            grid = self.grid_lengths(size)
             steps += [
                 self._eval_step(name, self.runs / name, full["task"], n, "full-attention", grid_n)
                 for n in grid
@@ -533,8 +533,8 @@ class Pipeline:
     def _stage_steps(self, kind: str, task: str, main_lengths: list[int], n: int) -> list[Step]:
         """The chosen stage checkpoints of run ``KIND-TASK`` at the grid's lengths."""
         run = f"{kind}-{task}"
-        stages = self._train_config(task, {"model_kind": kind}).stage_segments
-        grid = self.grid_lengths(task, {"model_kind": kind})
+        recipe = self._train_config(task, {"model_kind": kind})
+        stages, grid = recipe.stage_segments, self.grid_lengths(recipe.segment_size)
         steps = []
         for index in range(1, len(stages) + 1):
             # The last stage's checkpoint *is* the final model (KIND-TASK): evaluate that,

@@ -11,9 +11,9 @@
   curriculum 1, 2, 4, 8, lr 1e-4 (``KIND_OVERRIDES``; it held to 128k tokens on natural
   text, where the small-bert recipe fell to 0.22 at 32k); Memorize the same with a last
   stage of 6 segments. The full-attention baseline and the ARMT keep small-bert. With
-  ``--model-kind armt``,
-  Memorize and Detect & Memorize go on to 16, 32 and 64 segments with truncated BPTT 8,
-  Detect & Memorize at lr 1e-4 from 16 segments on (``KIND_OVERRIDES``).
+  ``--model-kind armt``, Memorize and Detect & Memorize go on to 16, 32 and 64 segments
+  with truncated BPTT 8, Detect & Memorize at lr 1e-4 from 16 segments on
+  (``KIND_OVERRIDES``).
 * ``paper`` - the paper's recipe: bert-base-cased, 499-token segments, m = 10,
   batch 32, AdamW (weight decay 1e-3), gradient value clipping 5, curriculum
   1..7 segments; 3,000 steps per stage at lr 1e-5 (Memorize, Detect & Memorize)
