@@ -383,9 +383,24 @@ class Pipeline:
             return {}
         return {"steps_per_stage": max(1, math.ceil(max(steps) / len(stages)))}
 
+    def ablation_stages(self, task: str, segments: int) -> list[int | str]:
+        """The curriculum stages of ``task``'s recipe up to ``segments`` segments of its final
+        segment size (at least the first): the no-curriculum model trains their last alone,
+        with all of their steps."""
+        recipe = self._train_config(task, {})
+        limit = (recipe.final_segment_size, segments)  # sizes only grow: tuples order stages
+        plan = recipe.stage_plan
+        chosen = [
+            entry
+            for entry, (count, size) in zip(recipe.curriculum, plan, strict=True)
+            if (size, count) <= limit
+        ]
+        return chosen or [recipe.curriculum[0]]
+
     def segment_size(self, task: str, extra: dict[str, Any] | None = None) -> int:
-        """Tokens per segment of ``task``'s recipe (with ``extra`` options, e.g. a model kind)."""
-        return int(self._train_config(task, extra or {}).segment_size)
+        """Tokens per segment of ``task``'s final model (its recipe's last stage, with ``extra``
+        options, e.g. a model kind)."""
+        return int(self._train_config(task, extra or {}).final_segment_size)
 
     def grid_lengths(self, segment_size: int) -> list[int]:
         """The generalization grid's lengths for a recipe: its segment counts x segment size."""
@@ -465,8 +480,7 @@ class Pipeline:
         if ablation and ablation["task"] in cfg.tasks:
             # The ablation trains on the curriculum's stages up to `segments` (one stage on the
             # largest, with all of their step budget), so it pairs with that stage's checkpoint.
-            main = self._train_config(ablation["task"], {}).curriculum
-            stages = [s for s in main if s <= ablation["segments"]] or [main[0]]
+            stages = self.ablation_stages(ablation["task"], ablation["segments"])
             extra = {"no_curriculum": True, "curriculum": ",".join(map(str, stages))}
             task = ablation["task"]
             late = lambda: self._matched_steps(task, stages)  # noqa: E731 - after rmt-{task} trained
@@ -534,13 +548,16 @@ class Pipeline:
         """The chosen stage checkpoints of run ``KIND-TASK`` at the grid's lengths."""
         run = f"{kind}-{task}"
         recipe = self._train_config(task, {"model_kind": kind})
-        stages, grid = recipe.stage_segments, self.grid_lengths(recipe.segment_size)
+        size = recipe.final_segment_size
+        stages, grid = recipe.stage_plan, self.grid_lengths(size)
         steps = []
         for index in range(1, len(stages) + 1):
             # The last stage's checkpoint *is* the final model (KIND-TASK): evaluate that,
-            # so the headline model has every length and no sample is answered twice.
+            # so the headline model has every length and no sample is answered twice. A
+            # stage counts in the grid when it trained on segments of the final model's size.
             last = index == len(stages)
-            if not last and stages[index - 1] not in self.config.grid_train_segments:
+            segments, stage_size = stages[index - 1]
+            if not last and (segments not in self.config.grid_train_segments or stage_size != size):
                 continue
             name = run if last else f"{run}-stage{index}"
             folder = self.runs / run / ("" if last else f"stage-{index}")

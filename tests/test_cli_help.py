@@ -18,7 +18,8 @@ def _help(command: str) -> str:
 def test_train_help_shows_defaults_and_presets() -> None:
     text = _help("train")
     assert "--segment-size INTEGER Task tokens per segment. [default: 499]" in text
-    assert "--curriculum TEXT Segments per stage, e.g. 1,2,3,4. [default: 1,2,3,4,5,6,7]" in text
+    assert "--curriculum TEXT Segments per stage, e.g. 1,2,3,4; NxS: N segments of S" in text
+    assert "size). [default: 1,2,3,4,5,6,7]" in text
     assert "cpu-tiny: backbone=small-bert, segment_size=64" in text
     unwrapped = text.replace("- ", "-")  # click may wrap the help at a hyphen
     assert "paper: backbone=bert-base-cased" in unwrapped

@@ -221,6 +221,24 @@ def test_tasks_with_other_segment_sizes_share_the_token_lengths(tmp_path) -> Non
     ]
 
 
+def test_a_curriculum_that_changes_segment_size_grids_at_the_final_size(tmp_path) -> None:
+    # 16-token segments for 1 and 2 segments, then 1 and 2 segments of 32 tokens
+    train = {**TINY_TRAIN, "curriculum": "1,2,1x32,2x32"}
+    config = _tiny(tmp_path, lengths=(16, 32), grid_segments=(1, 2), grid_train_segments=(1, 2),
+                   ablation=True, train_overrides=train)  # fmt: skip
+    pipeline = Pipeline(config)
+    assert pipeline.segment_size("memorize") == 32  # the final model's
+    names = [step.name for step in pipeline.steps()]
+    # only stage 3 (1 x 32) joins the grid: stages 1 and 2 trained on 16-token segments
+    assert [n for n in names if "-stage" in n] == [
+        f"eval rmt-memorize-stage3 memorize @ {n} tokens" for n in (32, 64)
+    ]
+    assert "eval rmt-memorize memorize @ 64 tokens" in names  # the final model, 2 x 32
+    # the ablation: the stages up to N segments of the final size, trained as one
+    assert pipeline.ablation_stages("memorize", 1) == [1, 2, "1x32"]
+    assert pipeline.ablation_stages("memorize", 4) == [1, 2, "1x32", "2x32"]
+
+
 def test_cost_estimate_uses_the_longest_measured_length(tmp_path) -> None:
     from rmt_bench.pipeline import _seconds_per_token
 

@@ -148,7 +148,7 @@ def test_every_tour_command_runs_as_written(checkout: Recorder) -> None:
         assert result.exit_code == 0, f"{command}\n{result.output}"
     made = [name for name, _ in checkout.calls]
     assert made.count("generate") == 3 and made.count("report") == 1
-    assert made.count("train") == 5 and made.count("eval") == 3 and made.count("figures") == 2
+    assert made.count("train") == 6 and made.count("eval") == 3 and made.count("figures") == 2
     assert Path("results").is_dir()
 
 

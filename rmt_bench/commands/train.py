@@ -112,12 +112,16 @@ def _options(func: Any) -> Any:
             "train on stages longer than the backbone's (saved with the checkpoint). "
             "[default: the backbone's own]",
         ),
-        click.option("--curriculum", help="Segments per stage, e.g. 1,2,3,4."),
+        click.option(
+            "--curriculum",
+            help="Segments per stage, e.g. 1,2,3,4; NxS: N segments of S tokens "
+            "(1,2,4,2x480 moves to 480-token segments after 4 of --segment-size).",
+        ),
         click.option(
             "--no-curriculum",
             is_flag=True,
             default=None,
-            help="Ablation: one stage on the largest segment count.",
+            help="Ablation: one stage, the curriculum's last (its longest), with all its steps.",
         ),
         click.option(
             "--segment-mix",

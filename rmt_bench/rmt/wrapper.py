@@ -171,6 +171,17 @@ class RMT(nn.Module):
             )
         return size
 
+    def set_segment_size(self, size: int) -> None:
+        """Cut inputs into segments of ``size`` task tokens from now on (a curriculum stage
+        of another segment size, ``--curriculum 2x480``); the weights do not change."""
+        previous = self.config.segment_size
+        self.config.segment_size = int(size)
+        try:
+            self.segment_size = self._resolve_segment_size(self.cell.layout, self.max_positions)
+        except BenchInputError:
+            self.config.segment_size = previous
+            raise
+
     @classmethod
     def from_config(cls, config: RMTConfig) -> RMT:
         """Build a fresh model (backbone loaded or randomly initialised by name)."""

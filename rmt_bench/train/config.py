@@ -47,25 +47,55 @@ ARMT_MAX_KEY_SIZE = 4096
 RENAMED = {"mixed_precision": ("precision", legacy_precision)}
 
 
-def parse_curriculum(value: str | int | Sequence[int]) -> tuple[int, ...]:
-    """``"1,2,3"`` / ``[1, 2, 3]`` / ``3`` -> ``(1, 2, 3)`` (segments per stage, increasing)."""
+def parse_curriculum(value: str | int | Sequence[int | str]) -> tuple[int | str, ...]:
+    """``"1,2,4x480"`` / ``[1, 2, "4x480"]`` / ``3`` -> ``(1, 2, "4x480")``.
+
+    A stage is ``N`` (N segments of ``--segment-size`` tokens) or ``NxS`` (N segments of
+    S tokens: a curriculum may move to longer segments, e.g. ``1,2,4,8,16,32,2x480``).
+    The order is checked by :func:`check_curriculum_order` once the segment size is known.
+    """
     if isinstance(value, int):
         items: list[Any] = [value]
     elif isinstance(value, str):
         items = [part.strip() for part in value.split(",") if part.strip()]
     else:
         items = list(value)
-    try:
-        stages = tuple(int(item) for item in items)
-    except (TypeError, ValueError) as error:
-        raise BenchInputError(
-            f"--curriculum must be segment counts like 1,2,3; got {value!r}"
-        ) from error
-    if not stages or any(n < 1 for n in stages):
+    stages: list[int | str] = []
+    for item in items:
+        count, sep, size = str(item).strip().lower().partition("x")
+        try:
+            n, s = int(count), int(size) if sep else None
+        except ValueError as error:
+            raise BenchInputError(
+                "--curriculum must be segment counts like 1,2,3 (or NxS, N segments of S "
+                f"tokens, e.g. 2x480); got {value!r}"
+            ) from error
+        if n < 1 or (s is not None and s < 1):
+            raise BenchInputError(f"--curriculum needs positive segment counts, got {value!r}")
+        stages.append(n if s is None else f"{n}x{s}")
+    if not stages:
         raise BenchInputError(f"--curriculum needs positive segment counts, got {value!r}")
-    if any(b <= a for a, b in zip(stages, stages[1:], strict=False)):
-        raise BenchInputError(f"--curriculum must increase stage by stage, got {value!r}")
-    return stages
+    return tuple(stages)
+
+
+def curriculum_plan(curriculum: Sequence[int | str], segment_size: int) -> list[tuple[int, int]]:
+    """(segments, segment size) of each stage of a parsed curriculum."""
+    plan = []
+    for entry in curriculum:
+        count, _, size = str(entry).partition("x")
+        plan.append((int(count), int(size) if size else segment_size))
+    return plan
+
+
+def check_curriculum_order(plan: Sequence[tuple[int, int]], value: Any) -> None:
+    """Stages grow: the segment size never shrinks, and at one size the segment count rises."""
+    for (n, size), (next_n, next_size) in zip(plan, plan[1:], strict=False):
+        if next_size < size:
+            raise BenchInputError(
+                f"--curriculum segment sizes must not shrink stage by stage, got {value!r}"
+            )
+        if next_size == size and next_n <= n:
+            raise BenchInputError(f"--curriculum must increase stage by stage, got {value!r}")
 
 
 @dataclass
@@ -107,8 +137,9 @@ class TrainConfig:
     # matrices are the only carried state (the ARMT authors' code); None: False, carried
     armt_fresh_memory_tokens: bool | None = None
     # curriculum
-    curriculum: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
-    no_curriculum: bool = False  # ablation: one stage on max(curriculum) segments
+    # segments per stage; "NxS" entries train N segments of S tokens (--segment-size: others)
+    curriculum: tuple[int | str, ...] = (1, 2, 3, 4, 5, 6, 7)
+    no_curriculum: bool = False  # ablation: one stage, the curriculum's last
     segment_mix: str = "exact"  # training samples of stage N: N segments, or 1..N (uniform)
     # probability that a training row starts from the memory it ended its previous step
     # with (detached) instead of the learned memory; 0: off (the paper's training)
@@ -146,7 +177,8 @@ class TrainConfig:
     threads: int | None = None  # torch.set_num_threads
 
     def __post_init__(self) -> None:
-        self.curriculum = parse_curriculum(self.curriculum)
+        given, self.curriculum = self.curriculum, parse_curriculum(self.curriculum)
+        check_curriculum_order(curriculum_plan(self.curriculum, self.segment_size), given)
         self.lr_from = parse_lr_from(self.lr_from)
 
     @property
@@ -155,9 +187,26 @@ class TrainConfig:
         return self.dropout if self.attention_dropout is None else self.attention_dropout
 
     @property
+    def stage_plan(self) -> list[tuple[int, int]]:
+        """(segments, segment size) of each stage actually trained (``--no-curriculum``: the
+        curriculum's last stage alone)."""
+        plan = curriculum_plan(self.curriculum, self.segment_size)
+        return plan[-1:] if self.no_curriculum else plan
+
+    @property
     def stage_segments(self) -> tuple[int, ...]:
         """Segments of each stage actually trained (one stage for ``--no-curriculum``)."""
-        return (max(self.curriculum),) if self.no_curriculum else self.curriculum
+        return tuple(n for n, _ in self.stage_plan)
+
+    @property
+    def stage_segment_sizes(self) -> tuple[int, ...]:
+        """Tokens per segment of each stage actually trained."""
+        return tuple(size for _, size in self.stage_plan)
+
+    @property
+    def final_segment_size(self) -> int:
+        """The segment size of the last stage, the one the final model is saved with."""
+        return self.stage_plan[-1][1]
 
     @property
     def stage_steps(self) -> int:
@@ -182,6 +231,17 @@ class TrainConfig:
         _choice("--segment-mix", self.segment_mix, SEGMENT_MIXES)
         if self.data is not None and self.segment_mix != "exact":
             raise BenchInputError("--segment-mix applies to generated samples, not to --data")
+        if len(set(self.stage_segment_sizes)) > 1:
+            if self.data is not None:
+                raise BenchInputError(
+                    "--data rows are sorted by segments of --segment-size: give a --curriculum "
+                    "without NxS stages"
+                )
+            if self.model_kind not in ("rmt", "armt"):
+                raise BenchInputError(
+                    f"--curriculum NxS stages change the segment size, which only "
+                    f"--model-kind rmt and armt have (not {self.model_kind!r})"
+                )
         check_precision(self.precision)
         for name in ("segment_size", "steps_per_stage", "val_every", "val_samples"):
             _positive(name, getattr(self, name))

@@ -1,6 +1,7 @@
 """The curriculum: which stages run, and where a run stands (resumable state).
 
-Stage ``k`` (0-based) trains on ``segments[k]`` segments, i.e. samples of
+Stage ``k`` (0-based) trains on ``segments[k]`` segments of ``segment_size`` tokens
+(one size, or one per stage: ``--curriculum 1,2,4x480``), i.e. samples of
 ``segments[k] * segment_size`` tokens (context + question; the RMT right-aligns
 them, so the question sits in the last segment). It starts from stage ``k-1``'s
 best checkpoint, runs at most ``max_steps`` optimizer steps, validates every
@@ -18,6 +19,7 @@ is; it is plain JSON:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,11 @@ class Stage:
     segments: int
     length: int  # tokens per sample (context + question)
     max_steps: int
+    segment_size: int = 0  # tokens per segment (0: length / segments)
+
+    def __post_init__(self) -> None:
+        if not self.segment_size:
+            object.__setattr__(self, "segment_size", self.length // self.segments)
 
     @property
     def dirname(self) -> str:
@@ -37,11 +44,19 @@ class Stage:
         return f"stage-{self.index + 1}"
 
 
-def plan_stages(segments: tuple[int, ...], segment_size: int, steps_per_stage: int) -> list[Stage]:
-    """The stages for ``segments`` per stage (sample length = segments x segment size)."""
+def plan_stages(
+    segments: tuple[int, ...], segment_size: int | Sequence[int], steps_per_stage: int
+) -> list[Stage]:
+    """The stages for ``segments`` per stage (sample length = segments x segment size).
+
+    ``segment_size`` is one size for every stage or one per stage.
+    """
+    sizes = [segment_size] * len(segments) if isinstance(segment_size, int) else segment_size
+    if len(sizes) != len(segments):
+        raise ValueError(f"{len(sizes)} segment sizes for {len(segments)} stages")
     return [
-        Stage(index=k, segments=n, length=n * segment_size, max_steps=steps_per_stage)
-        for k, n in enumerate(segments)
+        Stage(index=k, segments=n, length=n * size, max_steps=steps_per_stage, segment_size=size)
+        for k, (n, size) in enumerate(zip(segments, sizes, strict=True))
     ]
 
 

@@ -54,7 +54,7 @@ from rmt_bench.train.data_stream import (
 from rmt_bench.train.logging_utils import TrainLog
 from rmt_bench.train.models import model_kind
 from rmt_bench.train.optim import build_optimizer, clip_gradients
-from rmt_bench.train.preflight import check_stage_lengths
+from rmt_bench.train.preflight import check_stage_lengths, check_stage_segment_sizes
 from rmt_bench.train.runtime import (
     StopFlag,
     make_accelerator,
@@ -210,8 +210,9 @@ class Trainer:
             log.warning("%s", slow_attention)
         self.tokenizer_name = str(getattr(model, "tokenizer_name", "minilm"))
         self.source = source if source is not None else make_source(cfg, self.tokenizer_name)
-        self.stages = plan_stages(cfg.stage_segments, cfg.segment_size, cfg.stage_steps)
+        self.stages = plan_stages(cfg.stage_segments, cfg.stage_segment_sizes, cfg.stage_steps)
         check_stage_lengths(model, self.stages, cfg.segment_size)  # before anything is written
+        check_stage_segment_sizes(model, self.stages)
         self.state = CurriculumState()
         self._resume_dir = ckpt.existing_dir(self.out / ckpt.LAST) if resume else None
         if self._resume_dir is not None:
@@ -337,7 +338,7 @@ class Trainer:
             "stage_step": self.state.step_in_stage,
             "global_step": self.state.global_step,
             "val_accuracy": accuracy,
-            "segment_size": self.cfg.segment_size,
+            "segment_size": stage.segment_size,
             "processes": self.world,
             "precision": self.precision,
             "data": self.source.describe(),
@@ -399,6 +400,9 @@ class Trainer:
         from rmt_bench.train.state_io import load_tree
 
         resuming = self._resume_dir is not None and self.state.stage_started
+        if len({s.segment_size for s in self.stages}) > 1:  # --curriculum with NxS stages
+            self.unwrapped.set_segment_size(stage.segment_size)
+            log.info("stage %d: segments of %d tokens", stage.index + 1, stage.segment_size)
         if not resuming and stage.index > 0:
             previous = self.stages[stage.index - 1]
             folder = ckpt.existing_dir(self.out / previous.dirname)
@@ -581,6 +585,7 @@ class Trainer:
                     {
                         "stage": stage.index + 1,
                         "segments": stage.segments,
+                        "segment_size": stage.segment_size,
                         "steps": self.state.step_in_stage,
                         "best_accuracy": self.state.best_accuracy,
                         "best_step": self.state.best_step,

@@ -1,12 +1,15 @@
 """Checks made before the first training step, so a run never fails stages in.
 
     check_stage_lengths(model, stages, segment_size)   # BenchInputError naming the fix
+    check_stage_segment_sizes(model, stages)           # every NxS stage's size fits
 
 A model with a fixed window (``max_tokens``: full attention reads context +
 question in one pass) must fit the longest stage's samples; an RMT has no
 ``max_tokens`` and reads any length. The error says which stage does not fit and
 which ``--segment-size`` / ``--curriculum`` would, or which ``--extend-positions``
 (full attention: the position table tiled, ``TrainConfig.extend_positions``).
+A curriculum whose stages change the segment size (``--curriculum 1,2,4x480``)
+needs each size to fit the backbone's positions next to the memory tokens.
 """
 
 from __future__ import annotations
@@ -42,3 +45,17 @@ def check_stage_lengths(model: Any, stages: Sequence[Any], segment_size: int) ->
         + (f" (stages {','.join(map(str, fits))} fit)" if fits else "")
         + tile
     )
+
+
+def check_stage_segment_sizes(model: Any, stages: Sequence[Any]) -> None:
+    """Refuse stages whose segment size does not fit the model (one line naming it).
+
+    Only a curriculum with several segment sizes is checked here (one size was checked when
+    the model was built); the model is left cut for the first stage.
+    """
+    sizes = list(dict.fromkeys(stage.segment_size for stage in stages))
+    if len(sizes) < 2:
+        return
+    for size in sizes:
+        model.set_segment_size(size)  # BenchInputError: "segment_size S does not fit ..."
+    model.set_segment_size(stages[0].segment_size)

@@ -34,11 +34,17 @@ def run_summary(
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     steps = sum(stage.max_steps for stage in stages)
     tokens = sum(stage.max_steps * cfg.batch_size * stage.length for stage in stages)
-    segments = ", ".join(str(stage.segments) for stage in stages)
+    sizes = list(dict.fromkeys(stage.segment_size for stage in stages))
+    mixed = len(sizes) > 1
+    segments = ", ".join(
+        f"{stage.segments}x{stage.segment_size}" if mixed else str(stage.segments)
+        for stage in stages
+    )
+    segment = " then ".join(map(str, sizes or [cfg.segment_size]))
     lines = [
         f"training {cfg.model_kind} on {cfg.task} into {len(stages)} stage(s)",
         f"  backbone {cfg.backbone}: {parameters:,} parameters ({trainable:,} trainable), "
-        f"segment {cfg.segment_size} tokens, memory {cfg.memory_tokens}",
+        f"segment {segment} tokens, memory {cfg.memory_tokens}",
         f"  segments per stage: {segments} (samples: {cfg.segment_mix})",
         f"  lr {cfg.lr:g}"
         + (f" (from N segments on: {format_lr_from(cfg.lr_from)})" if cfg.lr_from else "")
