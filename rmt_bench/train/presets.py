@@ -112,6 +112,8 @@ KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
     # 15 s on 2 cores; 1.00 / 1.00 / 0.97 at 512 / 4k / 32k tokens (n = 32), 0.88 at 128k
     # (n = 16). The small-bert recipe above (64-token segments, 1..11): 0.22 at 32k. Only
     # the RMT: the ARMT on MiniLM with 480-token segments fell to 0.56 at 32k (run ML480).
+    # Cheaper ends scored lower at 32k on the same samples (session 12): a last stage of 6
+    # (MD6, 31 min) 0.88; 64-token stages to 32, then 2x480, 4x480 (MC480, 23 min) 0.75.
     # The same shape for Memorize with a last stage of 6 segments (run MM480, session 11):
     # 100 steps, 18 min 58 s on 2 cores; 1.00 at 512 / 4k / 32k tokens (n = 32) and 128k
     # (n = 16) on unseen books. The small-bert recipe above: 0.22 at 4k and 32k there.
