@@ -174,7 +174,8 @@ def _options(func: Any) -> Any:
         click.option(
             "--lr-from",
             help="Another lr for the long stages: SEGMENTS:LR pairs, e.g. 16:1e-4 trains "
-            "every stage of 16 or more segments at 1e-4. [default: --lr for every stage]",
+            "every stage of 16 or more segments (of any size: a 2x480 stage has 2) at 1e-4. "
+            "[default: --lr for every stage]",
         ),
         click.option("--warmup", type=int, help="Linear warmup steps (per stage)."),
         click.option("--weight-decay", type=float),
