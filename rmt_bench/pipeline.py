@@ -389,10 +389,9 @@ class Pipeline:
         with all of their steps."""
         recipe = self._train_config(task, {})
         limit = (recipe.final_segment_size, segments)  # sizes only grow: tuples order stages
-        plan = recipe.stage_plan
         chosen = [
             entry
-            for entry, (count, size) in zip(recipe.curriculum, plan, strict=True)
+            for entry, (count, size) in zip(recipe.curriculum, recipe.stage_plan, strict=True)
             if (size, count) <= limit
         ]
         return chosen or [recipe.curriculum[0]]

@@ -204,6 +204,11 @@ class TrainConfig:
         return tuple(size for _, size in self.stage_plan)
 
     @property
+    def changes_segment_size(self) -> bool:
+        """True when the trained stages use more than one segment size (``NxS`` stages)."""
+        return len(set(self.stage_segment_sizes)) > 1
+
+    @property
     def final_segment_size(self) -> int:
         """The segment size of the last stage, the one the final model is saved with."""
         return self.stage_plan[-1][1]
@@ -231,7 +236,7 @@ class TrainConfig:
         _choice("--segment-mix", self.segment_mix, SEGMENT_MIXES)
         if self.data is not None and self.segment_mix != "exact":
             raise BenchInputError("--segment-mix applies to generated samples, not to --data")
-        if len(set(self.stage_segment_sizes)) > 1:
+        if self.changes_segment_size:
             if self.data is not None:
                 raise BenchInputError(
                     "--data rows are sorted by segments of --segment-size: give a --curriculum "

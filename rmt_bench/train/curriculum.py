@@ -32,11 +32,11 @@ class Stage:
     segments: int
     length: int  # tokens per sample (context + question)
     max_steps: int
-    segment_size: int = 0  # tokens per segment (0: length / segments)
 
-    def __post_init__(self) -> None:
-        if not self.segment_size:
-            object.__setattr__(self, "segment_size", self.length // self.segments)
+    @property
+    def segment_size(self) -> int:
+        """Tokens per segment of this stage's samples."""
+        return self.length // self.segments
 
     @property
     def dirname(self) -> str:
@@ -55,7 +55,7 @@ def plan_stages(
     if len(sizes) != len(segments):
         raise ValueError(f"{len(sizes)} segment sizes for {len(segments)} stages")
     return [
-        Stage(index=k, segments=n, length=n * size, max_steps=steps_per_stage, segment_size=size)
+        Stage(index=k, segments=n, length=n * size, max_steps=steps_per_stage)
         for k, (n, size) in enumerate(zip(segments, sizes, strict=True))
     ]
 

@@ -400,7 +400,7 @@ class Trainer:
         from rmt_bench.train.state_io import load_tree
 
         resuming = self._resume_dir is not None and self.state.stage_started
-        if len({s.segment_size for s in self.stages}) > 1:  # --curriculum with NxS stages
+        if self.cfg.changes_segment_size:  # --curriculum with NxS stages
             self.unwrapped.set_segment_size(stage.segment_size)
             log.info("stage %d: segments of %d tokens", stage.index + 1, stage.segment_size)
         if not resuming and stage.index > 0:
