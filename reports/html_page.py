@@ -142,10 +142,15 @@ def provenance_section(info: Provenance) -> str:
         if notes.get("notes"):
             out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes["notes"]) + "</ul>")
     out.append("<h3>Evaluations (saved configurations)</h3>")
-    out.append(_list_table(info.evaluations, ("model", "task", "config_hash", "date", "command")))
+    out.append(
+        _list_table(
+            info.evaluations, ("model", "task", "config_hash", "date", "machine", "command")
+        )
+    )
     out.append("<h3>Training runs</h3>")
     out.append(_list_table(info.trainings, ("run", "task", "kind", "backbone", "curriculum",
-                                            "no_curriculum", "config_hash", "date")))  # fmt: skip
+                                            "no_curriculum", "config_hash", "date",
+                                            "machine")))  # fmt: skip
     out.append("<h3>Configuration hashes of the result rows</h3>")
     out.append(_list_table(info.row_hashes, ("model", "task", "config_hash", "rows")))
     out.append("<h3>This report</h3><ul>")

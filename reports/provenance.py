@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import platform
 import shlex
 import sys
@@ -76,19 +75,10 @@ def package_versions() -> dict[str, str]:
 
 
 def machine_info() -> dict[str, str]:
-    """The machine drawing the report (the machine that ran the results is in their notes)."""
-    info = {
-        "platform": platform.platform(),
-        "processor": platform.machine(),
-        "cpu cores": str(os.cpu_count()),
-    }
-    try:
-        import psutil
+    """The machine drawing the report (the machines that ran the results are in their configs)."""
+    from rmt_bench.machine import describe_machine
 
-        info["memory"] = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
-    except Exception:  # psutil is a dependency, but the page must not fail over it
-        pass
-    return info
+    return describe_machine()
 
 
 def eval_command(run: dict[str, Any]) -> str:
@@ -118,9 +108,17 @@ def _evaluations(results: Path) -> list[dict[str, Any]]:
             "task": run.get("task", ""),
             "config_hash": data["config_hash"],
             "command": eval_command(run),
+            "machine": _machine_line(data.get("machine")),
             "date": _stamp(rows if rows.exists() else path),
         })  # fmt: skip
     return out
+
+
+def _machine_line(info: Any) -> str:
+    """A saved machine record as one line ("" for runs saved before machines were kept)."""
+    from rmt_bench.machine import machine_summary
+
+    return machine_summary(info) if isinstance(info, dict) else ""
 
 
 def _trainings(runs: Path) -> list[dict[str, Any]]:
@@ -131,6 +129,7 @@ def _trainings(runs: Path) -> list[dict[str, Any]]:
             continue
         config = data.get("config") if isinstance(data.get("config"), dict) else {}
         curriculum = config.get("curriculum")
+        machines = data.get("machines") if isinstance(data.get("machines"), list) else []
         out.append({
             "run": path.parent.relative_to(runs).as_posix() or path.parent.name,
             "task": config.get("task", ""),
@@ -139,6 +138,7 @@ def _trainings(runs: Path) -> list[dict[str, Any]]:
             "curriculum": ",".join(map(str, curriculum)) if isinstance(curriculum, list) else "",
             "no_curriculum": bool(config.get("no_curriculum", False)),
             "config_hash": str(data.get("hash", "")),
+            "machine": "; ".join(_machine_line(m) for m in machines if isinstance(m, dict)),
             "date": _stamp(path),
         })  # fmt: skip
     return out

@@ -23,16 +23,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from rmt_bench.machine import BF16_CPU_FLAGS, cpu_flags
 
 log = logging.getLogger(__name__)
 
 PRECISIONS = ("fp32", "bf16", "auto")
-BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")  # native bf16 matrix / dot-product instructions
-CPUINFO = Path("/proc/cpuinfo")
 _LEGACY = {"no": "fp32", "bf16": "bf16", "auto": "auto"}  # the old --mixed-precision values
 
 
@@ -50,20 +48,6 @@ def legacy_precision(value: str) -> str:
             f"mixed_precision (now precision) must be one of {', '.join(_LEGACY)}; got {value!r}"
         )
     return _LEGACY[value]
-
-
-def cpu_flags(cpuinfo: Path | None = None) -> frozenset[str]:
-    """The CPU feature flags of the first processor in ``/proc/cpuinfo`` (empty if unreadable)."""
-    path = cpuinfo or CPUINFO
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return frozenset()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):  # x86 / arm
-            return frozenset(value.split())
-    return frozenset()
 
 
 def native_bf16(device: Any) -> tuple[bool, str]:

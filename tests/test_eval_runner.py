@@ -92,6 +92,7 @@ def test_rows_and_summary(tmp_path: Path) -> None:
     saved = json.loads((tmp_path / "stand-in.memorize.config.json").read_text())
     assert saved["config_hash"] == row["config_hash"]
     assert saved["identity"]["model"] == model.describe()
+    assert saved["machine"]["cpu_cores"] and saved["machine"]["torch_threads"]  # not hashed
 
 
 def test_resume_after_interrupt_loses_and_duplicates_nothing(tmp_path: Path) -> None:

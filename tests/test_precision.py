@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from generators.errors import BenchInputError
+from rmt_bench import machine
 from rmt_bench import precision as prec
 from rmt_bench.rmt import RMT, RMTConfig
 from rmt_bench.rmt.armt import ARMT, ARMTConfig
@@ -21,7 +22,7 @@ from rmt_bench.rmt.armt import ARMT, ARMTConfig
 def _cpuinfo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: str) -> None:
     path = tmp_path / "cpuinfo"
     path.write_text(f"processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: {flags}\n\n")
-    monkeypatch.setattr(prec, "CPUINFO", path)
+    monkeypatch.setattr(machine, "CPUINFO", path)
 
 
 @pytest.mark.parametrize(
@@ -48,8 +49,8 @@ def test_auto_picks_bf16_only_on_cpus_with_bf16_instructions(
 def test_unreadable_cpuinfo_means_fp32_and_bf16_without_hardware_warns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
 ) -> None:
-    monkeypatch.setattr(prec, "CPUINFO", tmp_path / "missing")
-    assert prec.cpu_flags() == frozenset()
+    monkeypatch.setattr(machine, "CPUINFO", tmp_path / "missing")
+    assert machine.cpu_flags() == frozenset()
     assert prec.resolve_precision("auto", "cpu") == "fp32"
     with caplog.at_level(logging.WARNING, logger="rmt_bench.precision"):
         assert prec.resolve_precision("bf16", "cpu") == "bf16"

@@ -61,6 +61,11 @@ def test_config_file_plus_flags_then_resume_a_finished_run(tmp_path: Path) -> No
     again = runner.invoke(cli, ["train", "--out", str(out), "--resume", "--no-progress"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.output.strip().splitlines()[-1])["global_step"] == 2
+    # each start says which machine it ran on; the resume adds its own, the options stay
+    resumed = json.loads((out / "train_config.json").read_text())
+    assert [m["resumed"] for m in resumed["machines"]] == ["false", "true"]
+    assert all(m["cpu_cores"] and m["torch_threads"] for m in resumed["machines"])
+    assert resumed["config"] == saved
     changed = runner.invoke(cli, ["train", "--out", str(out), "--resume", "--lr", "0.1"])
     assert changed.exit_code == 2 and "lr" in changed.output
 

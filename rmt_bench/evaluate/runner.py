@@ -261,6 +261,7 @@ def _run(
     from rmt_bench.config import config_to_dict
     from rmt_bench.evaluate.progress import LengthProgress
     from rmt_bench.evaluate.summary import write_summary
+    from rmt_bench.machine import describe_machine
     from rmt_bench.precision import autocast, resolve_precision
     from rmt_bench.profiling import MemoryWatch
     from rmt_bench.registry import ModelOptions, load_answer_model
@@ -298,7 +299,12 @@ def _run(
     digest = hash_of(identity)
     out = prepare_out_dir(config.out)
     rows = RowsFile(out, f"{name}.{config.task}")
-    resolved = {"identity": identity, "run": config_to_dict(config), "model_name": name}
+    resolved = {
+        "identity": identity,
+        "run": config_to_dict(config),
+        "model_name": name,
+        "machine": describe_machine(),  # of this run; not hashed
+    }
     rows.check_config(digest, resolved, write=shard.is_main)
     if shard.is_main:
         rows.merge_parts()  # leftovers of an interrupted sharded run

@@ -35,6 +35,7 @@ from typing import Any
 from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_path, atomic_write_text
 from generators.errors import BenchInputError
 from rmt_bench.config import config_hash, config_to_dict
+from rmt_bench.machine import machine_record
 from rmt_bench.train.state_io import load_tree, save_tree
 
 LAST = "last"
@@ -259,5 +260,26 @@ def same_recipe(previous: dict[str, Any], cfg: Any, origin: str = TRAIN_CONFIG) 
 
 
 def write_train_config(out: Path, cfg: Any) -> None:
+    """A new run's ``train_config.json``: its options, their hash and this machine."""
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / TRAIN_CONFIG, {"config": config_to_dict(cfg), "hash": config_hash(cfg)})
+    write_json(
+        out / TRAIN_CONFIG,
+        {
+            "config": config_to_dict(cfg),
+            "hash": config_hash(cfg),
+            "machines": [machine_record(resumed=False)],
+        },
+    )
+
+
+def record_resume_machine(out: Path) -> None:
+    """Append this machine to ``train_config.json``'s ``machines`` (a ``--resume``).
+
+    Timings differ between machines, so a run resumed elsewhere says where each part
+    ran; the options and their hash are left as they are.
+    """
+    path = out / TRAIN_CONFIG
+    saved = read_json(path)
+    machines = saved.get("machines") if isinstance(saved.get("machines"), list) else []
+    saved["machines"] = [*machines, machine_record(resumed=True)]
+    write_json(path, saved)

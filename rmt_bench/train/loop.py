@@ -227,6 +227,8 @@ class Trainer:
         acc.wait_for_everyone()  # every process checked before the main one writes
         if acc.is_main_process and not resume:
             ckpt.write_train_config(self.out, cfg)
+        elif acc.is_main_process:
+            ckpt.record_resume_machine(self.out)
         acc.wait_for_everyone()
         if cfg.compile:
             from rmt_bench.cell_compile import compile_memory_cell
