@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 
+from rmt_bench.machine import describe_machine, machine_summary
+
 log = logging.getLogger(__name__)
 
 PACKAGES = ("rmt-bench", "torch", "transformers", "tokenizers", "datasets", "accelerate", "numpy",
@@ -76,8 +78,6 @@ def package_versions() -> dict[str, str]:
 
 def machine_info() -> dict[str, str]:
     """The machine drawing the report (the machines that ran the results are in their configs)."""
-    from rmt_bench.machine import describe_machine
-
     return describe_machine()
 
 
@@ -116,8 +116,6 @@ def _evaluations(results: Path) -> list[dict[str, Any]]:
 
 def _machine_line(info: Any) -> str:
     """A saved machine record as one line ("" for runs saved before machines were kept)."""
-    from rmt_bench.machine import machine_summary
-
     return machine_summary(info) if isinstance(info, dict) else ""
 
 

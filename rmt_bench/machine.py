@@ -46,7 +46,10 @@ def cpuinfo_fields(cpuinfo: Path | None = None) -> dict[str, str]:
 
 def cpu_flags(cpuinfo: Path | None = None) -> frozenset[str]:
     """The CPU feature flags of the first processor (x86 ``flags``, arm ``Features``)."""
-    fields = cpuinfo_fields(cpuinfo)
+    return _flags(cpuinfo_fields(cpuinfo))
+
+
+def _flags(fields: dict[str, str]) -> frozenset[str]:
     return frozenset((fields.get("flags") or fields.get("Features") or "").split())
 
 
@@ -72,7 +75,7 @@ def describe_machine(cpuinfo: Path | None = None) -> dict[str, str]:
     if memory:
         info["memory_gib"] = memory
     info["platform"] = platform.platform()
-    flags = cpu_flags(cpuinfo)
+    flags = _flags(fields)  # one read of /proc/cpuinfo
     info["bf16_cpu"] = ",".join(f for f in BF16_CPU_FLAGS if f in flags) or "none"
     torch = sys.modules.get("torch")
     if torch is not None:

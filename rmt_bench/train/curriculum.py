@@ -44,6 +44,11 @@ class Stage:
         return f"stage-{self.index + 1}"
 
 
+def segment_sizes(stages: Sequence[Stage]) -> list[int]:
+    """The segment sizes the stages train on, each once, in stage order."""
+    return list(dict.fromkeys(stage.segment_size for stage in stages))
+
+
 def plan_stages(
     segments: tuple[int, ...], segment_size: int | Sequence[int], steps_per_stage: int
 ) -> list[Stage]:

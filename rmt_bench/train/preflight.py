@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generators.errors import BenchInputError
+from rmt_bench.train.curriculum import segment_sizes
 
 
 def check_stage_lengths(model: Any, stages: Sequence[Any], segment_size: int) -> None:
@@ -53,7 +54,7 @@ def check_stage_segment_sizes(model: Any, stages: Sequence[Any]) -> None:
     Only a curriculum with several segment sizes is checked here (one size was checked when
     the model was built); the model is left cut for the first stage.
     """
-    sizes = list(dict.fromkeys(stage.segment_size for stage in stages))
+    sizes = segment_sizes(stages)
     if len(sizes) < 2:
         return
     for size in sizes:

@@ -115,8 +115,8 @@ KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
     # first (`1x64`, 40 steps) gets it going: with it seeds 0, 1 and 2 train in 15-17 min on
     # the 2-core machine of session 13 (where MS480's seed 0 took 22 min 39 s; 35 min 15 s on
     # session 11's); seeds 1 and 2 score as MS480 at 32k (0.97), seed 0 only 0.44 (run MX0):
-    # generalization past the training length still depends on the seed. The small-bert recipe above (64-token
-    # segments, 1..11): 0.22 at 32k. Only the RMT: the ARMT on MiniLM with 480-token
+    # generalization past the training length still depends on the seed. The small-bert
+    # recipe above (64-token segments, 1..11): 0.22 at 32k. Only the RMT: the ARMT on MiniLM with 480-token
     # segments fell to 0.56 at 32k (run ML480). Cheaper ends scored lower at 32k on the
     # same samples (session 12): a last stage of 6 (MD6) 0.88; 64-token stages to 32, then
     # 2x480, 4x480 (MC480) 0.75; truncated BPTT 4 in the last stage (MB4, session 13) 0.81.

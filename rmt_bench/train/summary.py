@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rmt_bench.train.config import TrainConfig
-from rmt_bench.train.curriculum import Stage
+from rmt_bench.train.curriculum import Stage, segment_sizes
 from rmt_bench.train.stage_lr import format_lr_from
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def run_summary(
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     steps = sum(stage.max_steps for stage in stages)
     tokens = sum(stage.max_steps * cfg.batch_size * stage.length for stage in stages)
-    sizes = list(dict.fromkeys(stage.segment_size for stage in stages))
+    sizes = segment_sizes(stages)
     mixed = len(sizes) > 1
     segments = ", ".join(
         f"{stage.segments}x{stage.segment_size}" if mixed else str(stage.segments)
