@@ -41,8 +41,9 @@ def test_cpu_tiny_preset_is_task_specific() -> None:
         resolve_train_config(None, {"preset": "cpu-tiny", "task": task})
         for task in ("detect_memorize", "memorize", "reasoning")
     )
-    assert (dm.backbone, dm.lr, dm.curriculum) == ("minilm", 1e-4, ("1x64", 1, 2, 4, 8))
-    assert dm.stage_plan == [(1, 64), (1, 480), (2, 480), (4, 480), (8, 480)]
+    assert (dm.backbone, dm.lr, dm.curriculum) == ("minilm", 1e-4, ("1x64", 1, 2, 4, 16))
+    assert dm.stage_plan == [(1, 64), (1, 480), (2, 480), (4, 480), (16, 480)]
+    assert dm.bptt_depth == 8
     assert (dm.segment_size, dm.steps_per_stage, dm.val_samples) == (480, 60, 50)
     assert (mem.backbone, mem.lr, mem.curriculum) == ("minilm", 1e-4, (1, 2, 4, 6))
     assert mem.segment_size == 480
