@@ -6,13 +6,17 @@
     python benchmarks/bench_train.py --quick    # batch 2 at 2 segments, fp32 and bf16 (minutes)
     python benchmarks/bench_train.py --segments 4 --batch-size 8 --repeats 5 --threads 2
     python benchmarks/bench_train.py --precisions fp32 --hidden-dropout 0
+    python benchmarks/bench_train.py --precisions bf16 --segments 8 16 32 --bptt-depth 8 \
+        --batch-size 16 --repeats 2 --no-recompute --hidden-dropout 0   # truncated BPTT
 
 One JSON line per configuration (``emit_json_line``): ``tokens_per_s`` is the
 median over ``--repeats`` timed optimizer steps (after one warm-up step) of
 ``batch x segments x 499`` task tokens / step seconds; ``positions_per_s``
 counts all 512 positions of every segment; ``peak_rss_mb`` is the peak
 resident memory of the timed steps. A step is what the trainer does: forward
-over all segments with full BPTT, backward, gradient value clipping (5), AdamW
+over all segments with full BPTT (``--bptt-depth k``: through the last k, the
+segments before them run without an autograd graph, so peak memory stays flat
+as segments are added before the window), backward, gradient value clipping (5), AdamW
 step. Each configuration runs in its own child process so one configuration's
 freed-but-retained memory never inflates the next one's peak. Every row states
 its ``precision`` (``bf16``: autocast over the backbone, memory state and head
@@ -64,6 +68,7 @@ class Setting:
     hidden_dropout: float | None = None  # None: MiniLM's own (0.1)
     precision: str = "fp32"  # fp32 | bf16 (autocast over the backbone)
     plain: bool = False  # the plain backbone's own step on one 512-position input per sample
+    bptt_depth: int | None = None  # None: full BPTT
 
 
 def _one(setting: Setting) -> dict:
@@ -85,6 +90,7 @@ def _one(setting: Setting) -> dict:
             memory_tokens=10,
             segment_size=499,
             recompute_segments=setting.recompute_segments,
+            bptt_depth=setting.bptt_depth,
             attention_dropout=setting.attention_dropout,
             hidden_dropout=setting.hidden_dropout,
         )
@@ -166,7 +172,14 @@ def _child(setting: Setting) -> dict:
 
 def _side(row: dict) -> dict:
     """What one side of a comparison ran with: kind, precision, dropout."""
-    keys = ("benchmark", "precision", "attention_dropout", "hidden_dropout", "recompute_segments")
+    keys = (
+        "benchmark",
+        "precision",
+        "attention_dropout",
+        "hidden_dropout",
+        "recompute_segments",
+        "bptt_depth",
+    )
     return {key: row.get(key) for key in keys}
 
 
@@ -214,6 +227,7 @@ def main() -> None:
     parser.add_argument(
         "--hidden-dropout", type=float, help="override MiniLM's hidden dropout (default: keep 0.1)"
     )
+    parser.add_argument("--bptt-depth", type=int, help="truncated BPTT (default: full)")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # a Setting as JSON
     args = parser.parse_args()
 
@@ -229,7 +243,14 @@ def main() -> None:
     backbone_dropout = args.backbone_dropout_segments
     if backbone_dropout is None:
         backbone_dropout = [] if args.quick else [2, 4]
-    base = Setting(1, batch, repeats, args.threads, hidden_dropout=args.hidden_dropout)
+    base = Setting(
+        1,
+        batch,
+        repeats,
+        args.threads,
+        hidden_dropout=args.hidden_dropout,
+        bptt_depth=args.bptt_depth,
+    )
     plain = {
         p: _measured(replace(base, attention_dropout=0.0, precision=p, plain=True))
         for p in precisions

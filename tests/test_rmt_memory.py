@@ -142,3 +142,32 @@ def test_recompute_keeps_only_memory_states_per_segment() -> None:
     memory_state = 2 * 64 * 4  # (m, H) float32 per segment
     assert plain_growth > 50 * memory_state  # every layer's activations, per segment
     assert 0 < growth <= 4 * 4 * memory_state  # 4 more segments: a few memory-sized tensors each
+
+
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_segments_before_the_bptt_window_keep_no_graph(backbone: str) -> None:
+    """With BPTT depth 2 autograd keeps as much for 8 segments as for 4: the segments before
+    the window run without a graph (with the loss on every segment they need one)."""
+    truncated = make(backbone, bptt_depth=2).train()
+    assert saved_for_backward(truncated, 8) == saved_for_backward(truncated, 4) > 0
+    every_loss = make(backbone, bptt_depth=2, loss_on="all").train()
+    assert saved_for_backward(every_loss, 8) > saved_for_backward(every_loss, 4)
+
+
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_truncated_gradients_equal_the_window_run_from_the_streamed_memory(backbone: str) -> None:
+    """BPTT depth 2 over 5 segments gives the gradients of the last 2 segments started from
+    the memory the first 3 leave: nothing before the window contributes."""
+    ids, _ = segmented_ids(5, seed=7)
+    label = torch.tensor([3])
+    model = make(backbone, bptt_depth=2).eval()
+    model(input_ids=[ids], labels=label).loss.backward()
+    truncated = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad(set_to_none=True)
+    with torch.no_grad():
+        memory = model(input_ids=[ids[: 3 * SEGMENT]]).state
+    model(input_ids=[ids[3 * SEGMENT :]], labels=label, start_state=memory).loss.backward()
+    window = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    assert truncated.keys() == window.keys() and len(truncated) > 10
+    for name in truncated:
+        torch.testing.assert_close(truncated[name], window[name], rtol=1e-5, atol=1e-7)

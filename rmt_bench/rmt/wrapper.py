@@ -27,6 +27,7 @@ memory's dtype (fp32) after every step and the heads compute in fp32.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -306,13 +307,19 @@ class RMT(nn.Module):
         loss: torch.Tensor | None = None
         logits: torch.Tensor | None = None
         steps = plan.steps if run_last else plan.steps - 1
+        # Segments before the BPTT window get no gradient (the memory is detached where the
+        # window starts) and, with the loss on the last segment, add none: they run without
+        # a graph, so training memory does not grow with the segments before the window.
+        window = bptt_window_start(plan.steps, self.config.bptt_depth)
+        graph_free = 0 if self.config.loss_on == "all" else window
         for step in range(steps):
             memory = self._enter(memory, init, plan, step)
             rows, bounds = plan.active(step)
             index = torch.tensor(rows, device=device) if len(rows) < batch else None
             current = memory if index is None else select_rows(memory, index)
             segments = [ids[row][start:end] for row, (start, end) in zip(rows, bounds, strict=True)]
-            state, new_memory = self._cell(current, layout.build(segments, device))
+            with torch.no_grad() if step < graph_free else contextlib.nullcontext():
+                state, new_memory = self._cell(current, layout.build(segments, device))
             new_memory = as_dtype_of(new_memory, reference)  # fp32 state under bf16 autocast
             if step == plan.steps - 1 or self.config.loss_on == "all":
                 logits = self.head(state)  # (A, num_labels)
