@@ -307,11 +307,14 @@ class RMT(nn.Module):
         loss: torch.Tensor | None = None
         logits: torch.Tensor | None = None
         steps = plan.steps if run_last else plan.steps - 1
-        # Segments before the BPTT window get no gradient (the memory is detached where the
-        # window starts) and, with the loss on the last segment, add none: they run without
-        # a graph, so training memory does not grow with the segments before the window.
-        window = bptt_window_start(plan.steps, self.config.bptt_depth)
-        graph_free = 0 if self.config.loss_on == "all" else window
+        # Segments before the BPTT window get no gradient (``_truncate`` detaches the memory
+        # where it starts) and, with the loss on the last segment only, add none: they run
+        # without a graph, so training memory does not grow with them.
+        graph_free = (
+            0
+            if self.config.loss_on == "all"
+            else bptt_window_start(plan.steps, self.config.bptt_depth)
+        )
         for step in range(steps):
             memory = self._enter(memory, init, plan, step)
             rows, bounds = plan.active(step)

@@ -11,10 +11,10 @@
   one 64-token segment first, then curriculum 1, 2, 4, 16 with BPTT through the last 8
   segments, lr 1e-4 (``KIND_OVERRIDES``; on natural text, seeds 0 / 1 / 2: 0.97 / 1.00 /
   0.88 at 32k tokens, 1.00 / 0.88 / 0.56 at 128k and 8 / 3 / 1 of 8 at 1M, where the
-  small-bert recipe fell to 0.22 at 32k); Memorize the same shape, curriculum 1, 2, 4, 6. The full-attention
-  baseline and the ARMT keep small-bert. With ``--model-kind armt``, Memorize and Detect
-  & Memorize go on to 16, 32 and 64 segments with truncated BPTT 8, Detect & Memorize at
-  lr 1e-4 from 16 segments on (``KIND_OVERRIDES``).
+  small-bert recipe fell to 0.22 at 32k); Memorize the same shape, curriculum 1, 2, 4,
+  6. The full-attention baseline and the ARMT keep small-bert. With ``--model-kind
+  armt``, Memorize and Detect & Memorize go on to 16, 32 and 64 segments with truncated
+  BPTT 8, Detect & Memorize at lr 1e-4 from 16 segments on (``KIND_OVERRIDES``).
 * ``paper`` - the paper's recipe: bert-base-cased, 499-token segments, m = 10,
   batch 32, AdamW (weight decay 1e-3), gradient value clipping 5, curriculum
   1..7 segments; 3,000 steps per stage at lr 1e-5 (Memorize, Detect & Memorize)
