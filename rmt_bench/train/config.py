@@ -52,7 +52,10 @@ def parse_curriculum(value: str | int | Sequence[int | str]) -> tuple[int | str,
 
     A stage is ``N`` (N segments of ``--segment-size`` tokens) or ``NxS`` (N segments of
     S tokens: a curriculum may move to longer segments, e.g. ``1,2,4,8,16,32,2x480``).
-    The order is checked by :func:`check_curriculum_order` once the segment size is known.
+    ``A-B`` (or ``A-BxS``) is a mixed stage: each training sample draws its segment count
+    from A..B, validation uses B (``1,2,4,16,8-32``: the last stage keeps the shorter
+    lengths). The order is checked by :func:`check_curriculum_order` once the segment size
+    is known.
     """
     if isinstance(value, int):
         items: list[Any] = [value]
@@ -62,29 +65,49 @@ def parse_curriculum(value: str | int | Sequence[int | str]) -> tuple[int | str,
         items = list(value)
     stages: list[int | str] = []
     for item in items:
-        count, sep, size = str(item).strip().lower().partition("x")
+        counts, sep, size = str(item).strip().lower().partition("x")
+        low_text, dash, high_text = counts.partition("-")
         try:
-            n, s = int(count), int(size) if sep else None
+            n, s = int(high_text if dash else low_text), int(size) if sep else None
+            low = int(low_text) if dash else n
         except ValueError as error:
             raise BenchInputError(
                 "--curriculum must be segment counts like 1,2,3 (or NxS, N segments of S "
-                f"tokens, e.g. 2x480); got {value!r}"
+                f"tokens, e.g. 2x480; A-B, from A to B segments, e.g. 8-32); got {value!r}"
             ) from error
-        if n < 1 or (s is not None and s < 1):
+        if low < 1 or n < 1 or (s is not None and s < 1):
             raise BenchInputError(f"--curriculum needs positive segment counts, got {value!r}")
-        stages.append(n if s is None else f"{n}x{s}")
+        if low > n:
+            raise BenchInputError(
+                f"--curriculum mixed stage A-B needs A <= B, got {item!r} in {value!r}"
+            )
+        count = f"{low}-{n}" if low < n else str(n)
+        stages.append(n if s is None and low == n else count + (f"x{s}" if s is not None else ""))
     if not stages:
         raise BenchInputError(f"--curriculum needs positive segment counts, got {value!r}")
     return tuple(stages)
 
 
+def _stage_counts(entry: int | str) -> tuple[int, int]:
+    """(fewest, most) segments of one parsed curriculum entry."""
+    counts = str(entry).partition("x")[0]
+    low, _, high = counts.partition("-")
+    return int(low), int(high or low)
+
+
 def curriculum_plan(curriculum: Sequence[int | str], segment_size: int) -> list[tuple[int, int]]:
-    """(segments, segment size) of each stage of a parsed curriculum."""
+    """(segments, segment size) of each stage of a parsed curriculum (a mixed stage ``A-B``:
+    its most segments, B)."""
     plan = []
     for entry in curriculum:
-        count, _, size = str(entry).partition("x")
-        plan.append((int(count), int(size) if size else segment_size))
+        size = str(entry).partition("x")[2]
+        plan.append((_stage_counts(entry)[1], int(size) if size else segment_size))
     return plan
+
+
+def curriculum_fewest_segments(curriculum: Sequence[int | str]) -> list[int]:
+    """The fewest segments a training sample of each stage has (A of ``A-B``; N of ``N``)."""
+    return [_stage_counts(entry)[0] for entry in curriculum]
 
 
 def check_curriculum_order(plan: Sequence[tuple[int, int]], value: Any) -> None:
@@ -194,6 +217,18 @@ class TrainConfig:
         return plan[-1:] if self.no_curriculum else plan
 
     @property
+    def stage_fewest_segments(self) -> tuple[int, ...]:
+        """The fewest segments a training sample of each stage trained has (``A-B`` stages:
+        A; others: their count)."""
+        fewest = curriculum_fewest_segments(self.curriculum)
+        return tuple(fewest[-1:] if self.no_curriculum else fewest)
+
+    @property
+    def has_mixed_stages(self) -> bool:
+        """True when a trained stage draws its samples' segment counts (``A-B``)."""
+        return self.stage_fewest_segments != self.stage_segments
+
+    @property
     def stage_segments(self) -> tuple[int, ...]:
         """Segments of each stage actually trained (one stage for ``--no-curriculum``)."""
         return tuple(n for n, _ in self.stage_plan)
@@ -236,6 +271,10 @@ class TrainConfig:
         _choice("--segment-mix", self.segment_mix, SEGMENT_MIXES)
         if self.data is not None and self.segment_mix != "exact":
             raise BenchInputError("--segment-mix applies to generated samples, not to --data")
+        if self.data is not None and self.has_mixed_stages:
+            raise BenchInputError(
+                "--curriculum A-B stages draw generated samples, not --data rows: give N"
+            )
         if self.changes_segment_size:
             if self.data is not None:
                 raise BenchInputError(

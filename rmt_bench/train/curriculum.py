@@ -3,7 +3,9 @@
 Stage ``k`` (0-based) trains on ``segments[k]`` segments of ``segment_size`` tokens
 (one size, or one per stage: ``--curriculum 1,2,4x480``), i.e. samples of
 ``segments[k] * segment_size`` tokens (context + question; the RMT right-aligns
-them, so the question sits in the last segment). It starts from stage ``k-1``'s
+them, so the question sits in the last segment). A mixed stage (``--curriculum
+1,4,8-32``) trains on samples of ``fewest_segments`` .. ``segments`` segments and
+validates on ``segments``. It starts from stage ``k-1``'s
 best checkpoint, runs at most ``max_steps`` optimizer steps, validates every
 ``val_every`` steps and ends early once validation accuracy reaches ``advance_at``
 or after ``patience`` validations without improvement (early stopping).
@@ -32,6 +34,9 @@ class Stage:
     segments: int
     length: int  # tokens per sample (context + question)
     max_steps: int
+    # a mixed stage (``--curriculum A-B``): training samples have fewest..segments
+    # segments; None: exactly ``segments`` (or ``--segment-mix``'s draw)
+    fewest_segments: int | None = None
 
     @property
     def segment_size(self) -> int:
@@ -50,18 +55,31 @@ def segment_sizes(stages: Sequence[Stage]) -> list[int]:
 
 
 def plan_stages(
-    segments: tuple[int, ...], segment_size: int | Sequence[int], steps_per_stage: int
+    segments: tuple[int, ...],
+    segment_size: int | Sequence[int],
+    steps_per_stage: int,
+    fewest_segments: Sequence[int] | None = None,
 ) -> list[Stage]:
     """The stages for ``segments`` per stage (sample length = segments x segment size).
 
-    ``segment_size`` is one size for every stage or one per stage.
+    ``segment_size`` is one size for every stage or one per stage; ``fewest_segments``
+    (one per stage) makes a stage whose count is larger a mixed stage (``A-B``).
     """
     sizes = [segment_size] * len(segments) if isinstance(segment_size, int) else segment_size
+    fewest = list(segments) if fewest_segments is None else list(fewest_segments)
     if len(sizes) != len(segments):
         raise ValueError(f"{len(sizes)} segment sizes for {len(segments)} stages")
+    if len(fewest) != len(segments):
+        raise ValueError(f"{len(fewest)} fewest segment counts for {len(segments)} stages")
     return [
-        Stage(index=k, segments=n, length=n * size, max_steps=steps_per_stage)
-        for k, (n, size) in enumerate(zip(segments, sizes, strict=True))
+        Stage(
+            index=k,
+            segments=n,
+            length=n * size,
+            max_steps=steps_per_stage,
+            fewest_segments=low if low < n else None,
+        )
+        for k, (n, size, low) in enumerate(zip(segments, sizes, fewest, strict=True))
     ]
 
 

@@ -9,7 +9,8 @@ Two sources, one interface (``SampleSource``):
   ranges are disjoint, and test seeds are never touched here). With
   ``segment_mix="uniform"`` training sample ``i`` of a stage of N segments has
   ``n_i`` segments, drawn from 1..N by ``default_rng([run_seed, stage, i, MIX_STREAM])``
-  (validation stays at exactly N).
+  (validation stays at exactly N); a mixed stage (``--curriculum 8-32``) draws from its
+  own range, 8..32, the same way, whatever ``segment_mix`` says.
 * ``DatasetSource`` reads a folder written by ``rmt-bench generate`` (``--data
   DIR``): a stage uses the rows whose token count fills exactly its number of
   segments; the last ``val_samples`` of them (in id order) are held out for
@@ -99,13 +100,18 @@ class GeneratedSource:
         )
 
     def sample_length(self, stage: Stage, index: int) -> int:
-        """Tokens of training sample ``index`` of ``stage`` (see ``segment_mix``)."""
-        if self.segment_mix == "exact" or stage.segments == 1:
+        """Tokens of training sample ``index`` of ``stage`` (see ``segment_mix``; a mixed
+        stage's own range wins over it)."""
+        if stage.fewest_segments is not None:
+            fewest = stage.fewest_segments
+        else:
+            fewest = 1 if self.segment_mix == "uniform" else stage.segments
+        if fewest >= stage.segments:
             return stage.length
         import numpy as np
 
         rng = np.random.default_rng([self.run_seed, stage.index, index, MIX_STREAM])
-        segments = int(rng.integers(1, stage.segments + 1))
+        segments = int(rng.integers(fewest, stage.segments + 1))
         return segments * (stage.length // stage.segments)
 
     def train_samples(self, stage: Stage, start: int, count: int) -> list[Sample]:

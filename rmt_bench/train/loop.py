@@ -210,7 +210,12 @@ class Trainer:
             log.warning("%s", slow_attention)
         self.tokenizer_name = str(getattr(model, "tokenizer_name", "minilm"))
         self.source = source if source is not None else make_source(cfg, self.tokenizer_name)
-        self.stages = plan_stages(cfg.stage_segments, cfg.stage_segment_sizes, cfg.stage_steps)
+        self.stages = plan_stages(
+            cfg.stage_segments,
+            cfg.stage_segment_sizes,
+            cfg.stage_steps,
+            cfg.stage_fewest_segments,
+        )
         check_stage_lengths(model, self.stages, cfg.segment_size)  # before anything is written
         check_stage_segment_sizes(model, self.stages)
         self.state = CurriculumState()

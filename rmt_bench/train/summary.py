@@ -37,7 +37,8 @@ def run_summary(
     sizes = segment_sizes(stages)
     mixed = len(sizes) > 1
     segments = ", ".join(
-        f"{stage.segments}x{stage.segment_size}" if mixed else str(stage.segments)
+        (f"{stage.fewest_segments}-" if stage.fewest_segments else "")
+        + (f"{stage.segments}x{stage.segment_size}" if mixed else str(stage.segments))
         for stage in stages
     )
     segment = " then ".join(map(str, sizes or [cfg.segment_size]))
