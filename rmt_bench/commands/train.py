@@ -114,9 +114,9 @@ def _options(func: Any) -> Any:
         ),
         click.option(
             "--curriculum",
-            help="Segments per stage, e.g. 1,2,3,4; A-B: each sample has A..B segments, "
-            "validation B (1,4,16,8-32); NxS: N segments of S tokens "
-            "(1,2,4,2x480 moves to 480-token segments after 4 of --segment-size).",
+            help="Segments per stage, e.g. 1,2,3,4; NxS: N segments of S tokens; A-B: "
+            "samples of A..B segments, validated at B (1,2,4,2x480,2-8x480 moves to "
+            "480-token segments after 4 of --segment-size).",
         ),
         click.option(
             "--no-curriculum",
