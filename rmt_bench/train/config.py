@@ -65,11 +65,8 @@ def parse_curriculum(value: str | int | Sequence[int | str]) -> tuple[int | str,
         items = list(value)
     stages: list[int | str] = []
     for item in items:
-        counts, sep, size = str(item).strip().lower().partition("x")
-        low_text, dash, high_text = counts.partition("-")
         try:
-            n, s = int(high_text if dash else low_text), int(size) if sep else None
-            low = int(low_text) if dash else n
+            low, n, s = _entry_parts(item)
         except ValueError as error:
             raise BenchInputError(
                 "--curriculum must be segment counts like 1,2,3 (or NxS, N segments of S "
@@ -81,18 +78,20 @@ def parse_curriculum(value: str | int | Sequence[int | str]) -> tuple[int | str,
             raise BenchInputError(
                 f"--curriculum mixed stage A-B needs A <= B, got {item!r} in {value!r}"
             )
-        count = f"{low}-{n}" if low < n else str(n)
-        stages.append(n if s is None and low == n else count + (f"x{s}" if s is not None else ""))
+        entry = (f"{low}-{n}" if low < n else str(n)) + (f"x{s}" if s is not None else "")
+        stages.append(n if entry == str(n) else entry)
     if not stages:
         raise BenchInputError(f"--curriculum needs positive segment counts, got {value!r}")
     return tuple(stages)
 
 
-def _stage_counts(entry: int | str) -> tuple[int, int]:
-    """(fewest, most) segments of one parsed curriculum entry."""
-    counts = str(entry).partition("x")[0]
-    low, _, high = counts.partition("-")
-    return int(low), int(high or low)
+def _entry_parts(entry: int | str) -> tuple[int, int, int | None]:
+    """(fewest segments, most segments, segment size or None) of one curriculum entry
+    (``N``, ``NxS``, ``A-B``, ``A-BxS``); ``ValueError`` when it is none of these."""
+    counts, sep, size = str(entry).strip().lower().partition("x")
+    low, dash, high = counts.partition("-")
+    most = int(high if dash else low)
+    return (int(low) if dash else most), most, (int(size) if sep else None)
 
 
 def curriculum_plan(curriculum: Sequence[int | str], segment_size: int) -> list[tuple[int, int]]:
@@ -100,14 +99,14 @@ def curriculum_plan(curriculum: Sequence[int | str], segment_size: int) -> list[
     its most segments, B)."""
     plan = []
     for entry in curriculum:
-        size = str(entry).partition("x")[2]
-        plan.append((_stage_counts(entry)[1], int(size) if size else segment_size))
+        _, most, size = _entry_parts(entry)
+        plan.append((most, segment_size if size is None else size))
     return plan
 
 
 def curriculum_fewest_segments(curriculum: Sequence[int | str]) -> list[int]:
     """The fewest segments a training sample of each stage has (A of ``A-B``; N of ``N``)."""
-    return [_stage_counts(entry)[0] for entry in curriculum]
+    return [_entry_parts(entry)[0] for entry in curriculum]
 
 
 def check_curriculum_order(plan: Sequence[tuple[int, int]], value: Any) -> None:
