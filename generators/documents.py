@@ -3,7 +3,8 @@
     for text in iter_documents("pg19:../shared/data/pg19-train?split=train"): ...
     train, held_out = split_documents(names, every=5)      # by document, never by position
 
-Specs as for noise (``generators.noise_sources``): ``text:PATH`` and ``pg19:PATH`` (a
+Specs as for noise (``generators.noise_sources``): ``books`` (the public-domain books
+that pip installs, ``?split=train|test``), ``text:PATH`` and ``pg19:PATH`` (a
 file or a folder of ``.txt`` files, ``?split=train|test`` taking alternate files in
 name order; PG19 / Gutenberg headers and footers are stripped) and ``hf:NAME[:column]``
 (online only). ``builtin`` and ``quality:`` are not document collections here.
@@ -15,15 +16,16 @@ from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 from generators.errors import BenchInputError
+from generators.gutenberg import read_book_file, strip_gutenberg
+from generators.noise_books import book_documents
 from generators.noise_sources import (
     _hf_texts,
-    _read_text,
     document_files,
     parse_noise_spec,
-    strip_gutenberg,
+    split_argument,
 )
 
-DOCUMENT_KINDS = ("text", "pg19", "hf")
+DOCUMENT_KINDS = ("books", "text", "pg19", "hf")
 T = TypeVar("T")
 
 
@@ -32,7 +34,8 @@ def check_document_spec(spec: str) -> tuple[str, str]:
     kind, argument = parse_noise_spec(spec)
     if kind not in DOCUMENT_KINDS:
         raise BenchInputError(
-            f"language-modelling data must be text:PATH, pg19:PATH or hf:NAME[:column], got {spec!r}"
+            "language-modelling data must be books, text:PATH, pg19:PATH or hf:NAME[:column], "
+            f"got {spec!r}"
         )
     return kind, argument
 
@@ -44,8 +47,11 @@ def iter_documents(spec: str) -> Iterator[tuple[str, str]]:
         for number, text in enumerate(_hf_texts(argument)):
             yield f"{argument}#{number}", text
         return
+    if kind == "books":
+        yield from book_documents(split_argument(argument)[1])
+        return
     for path in document_files(argument, (".txt",), f"{kind} data"):
-        text = _read_text(path)
+        text = read_book_file(path)
         yield path.name, strip_gutenberg(text) if kind == "pg19" else text
 
 

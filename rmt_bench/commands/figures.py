@@ -92,9 +92,9 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
 @click.option(
     "--noise",
     default=None,
-    help="Noise source of the training samples, as in `generate`: builtin | text:PATH | "
-    "pg19:PATH | quality:PATH | hf:NAME[:column]; a text:/pg19: folder takes ?split=train|test "
-    "(alternate files). [default: the preset's, builtin]",
+    help="Noise source of the training samples, as in `generate`: builtin | books | text:PATH "
+    "| pg19:PATH | quality:PATH | hf:NAME[:column]; books and a text:/pg19: folder take "
+    "?split=train|test (alternate documents). [default: the preset's, builtin]",
 )
 @click.option(
     "--eval-noise",

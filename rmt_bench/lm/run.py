@@ -40,7 +40,7 @@ STEM = "lm_perplexity_vs_segments"
 class LMConfig:
     """Everything ``run_lm`` needs (JSON-able; saved in ``lm_run.json``)."""
 
-    train_data: str = ""  # text:PATH | pg19:PATH[?split=train] | hf:NAME[:column]
+    train_data: str = ""  # books | text:PATH | pg19:PATH[?split=train] | hf:NAME[:column]
     val_data: str | None = None  # None = every fifth training document is held out
     backbone: str = "tiny-gpt2"  # a decoder: HF id/path, preset, or a named backbone
     memory_tokens: int = 2  # m (the paper's LM runs: 2)
@@ -68,7 +68,9 @@ class LMConfig:
                 raise BenchInputError(f"--{name.replace('_', '-')} must be >= 1, got {value!r}")
 
         if not self.train_data:
-            raise BenchInputError("--train-data is required (text:PATH, pg19:PATH or hf:NAME)")
+            raise BenchInputError(
+                "--train-data is required (books, text:PATH, pg19:PATH or hf:NAME)"
+            )
         from generators.documents import check_document_spec
 
         for spec in (self.train_data, self.val_data):
