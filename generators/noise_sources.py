@@ -33,7 +33,7 @@ from typing import Any
 
 from generators.errors import BenchInputError
 from generators.gutenberg import read_book_file, strip_gutenberg
-from generators.noise_books import book_documents, book_files, package_versions
+from generators.noise_books import book_files, book_sentences, package_versions
 from generators.noise_builtin import SEED as BUILTIN_SEED
 from generators.noise_builtin import builtin_sentences
 from generators.noise_pool import FORMAT_VERSION, NoisePool, cache_root, open_pool, prepare_pool
@@ -199,8 +199,7 @@ def iter_sentences(spec: str) -> Iterator[str]:
     if kind == "builtin":
         yield from builtin_sentences(BUILTIN_SENTENCES)
     elif kind == "books":
-        for _, text in book_documents(split_argument(argument)[1]):
-            yield from split_sentences(text)
+        yield from book_sentences(split_argument(argument)[1])
     elif kind in ("text", "pg19"):
         for file in document_files(argument, (".txt",), f"{kind} noise"):
             text = read_book_file(file)
@@ -222,7 +221,7 @@ def source_key(spec: str) -> str:
     elif kind == "hf":
         parts += [argument, HF_MAX_CHARS]
     elif kind == "books":
-        parts += [argument, sorted(package_versions().items()), "books-v1"]
+        parts += [argument, sorted(package_versions().items()), "books-v2-distinct"]
         for file in book_files():
             stat = file.stat()
             parts.append((file.name, stat.st_size))

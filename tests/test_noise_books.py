@@ -104,6 +104,8 @@ def test_a_sample_on_books_noise_has_its_exact_length_and_reads_as_the_books() -
     windows = [" ".join(words[i : i + 6]) for i in range(0, len(words) - 6, 40)]
     assert len(windows) > 20
     assert sum(window in test_text for window in windows) >= 0.8 * len(windows)
-    test_sentences = set(iter_sentences("books?split=test"))
+    test_stream = list(iter_sentences("books?split=test"))
+    test_sentences = set(test_stream)
+    assert len(test_sentences) == len(test_stream) > 100_000  # the books' own repeats dropped
     train_sentences = set(iter_sentences("books?split=train"))
     assert len(test_sentences & train_sentences) < 0.01 * len(test_sentences)
