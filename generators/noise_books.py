@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from generators.document_split import alternate_half
 from generators.errors import BenchInputError
 from generators.gutenberg import gutenberg_books, read_book_file, strip_gutenberg
 from generators.sentences import split_sentences
@@ -140,9 +141,7 @@ def all_books() -> list[tuple[str, str]]:
 def book_documents(split: str | None = None) -> list[tuple[str, str]]:
     """The books of ``split``: all (None), or alternate ones (``train`` 0, 2, ..., ``test`` 1, 3, ...)."""
     books = all_books()
-    if split is None:
-        return books
-    return books[0::2] if split == "train" else books[1::2]
+    return books if split is None else alternate_half(books, split)
 
 
 def book_sentences(split: str | None = None) -> Iterator[str]:

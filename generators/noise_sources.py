@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from generators.document_split import DOCUMENT_SPLITS, alternate_half
 from generators.errors import BenchInputError
 from generators.gutenberg import read_book_file, strip_gutenberg
 from generators.noise_books import book_files, book_sentences, package_versions
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 BUILTIN_SENTENCES = 160000  # distinct; about 2.4M MiniLM tokens, more than a 2M sample needs
 HF_MAX_CHARS = 64 * 2**20  # first ~64M characters (~15M tokens) of an HF dataset
 KINDS = ("builtin", "books", "text", "pg19", "quality", "hf")
-DOCUMENT_SPLITS = ("train", "test")
 NOISE_HELP = (
     "builtin | books | text:PATH | pg19:PATH | quality:PATH (JSON lines or .zip) | "
     "hf:NAME[:column]; books and a text:/pg19: folder take ?split=train|test (alternate files)"
@@ -101,7 +101,7 @@ def document_files(argument: str, suffixes: tuple[str, ...], what: str) -> list[
         return files
     if len(files) < 2:
         raise BenchInputError(f"{what} ?split= needs a folder of at least 2 files: {path_text}")
-    return files[0::2] if split == "train" else files[1::2]
+    return alternate_half(files, split)
 
 
 def _files(path_text: str, suffixes: tuple[str, ...], what: str) -> list[Path]:
