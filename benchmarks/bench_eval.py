@@ -87,7 +87,7 @@ def worker(spec: dict) -> dict:
     with tempfile.TemporaryDirectory() as out:
         config = EvalConfig(
             model=kind, name=kind, task="detect_memorize", lengths=[length],
-            num_samples=spec["samples"], out=out, progress=False, device="cpu",
+            num_samples=spec["samples"], out=out, progress=False, device="cpu", noise="builtin",
         )  # fmt: skip
         evaluate(config, model=model)
         rows = read_rows(next(Path(out).glob("*.jsonl")))
@@ -121,7 +121,9 @@ def worker(spec: dict) -> dict:
 def _warm_sample() -> dict:
     from generators.build import build_sample
 
-    return build_sample("detect_memorize", length=1024, seed=0, index=999, with_ids=True)
+    return build_sample(
+        "detect_memorize", length=1024, seed=0, index=999, noise="builtin", with_ids=True
+    )
 
 
 def _run(spec: dict) -> dict:

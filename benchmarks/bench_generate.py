@@ -4,9 +4,11 @@
     python benchmarks/bench_generate.py --quick    # fewer runs
 
 Prints one JSON line per measurement (medians of ``--runs`` runs):
-- ``noise_prepare``: preparing + caching the built-in noise (and PG19 if ../shared/data exists)
+- ``noise_prepare``: preparing + caching the built-in noise, the default ``books?split=test``
+  (and PG19 if ../shared/data exists)
   for the MiniLM tokenizer in a fresh cache directory;
-- ``sample``: ``build_sample`` (noise prepared, no re-tokenization check) at each length;
+- ``sample``: ``build_sample`` on the built-in noise (prepared; no re-tokenization check) at
+  each length;
 - ``naive_sample``: a reference implementation in the same run that tokenizes and
   concatenates sentence by sentence (as BABILong's generator does), and the speed-up;
 - ``dataset_2M_rss``: peak RSS of the process while ``build_dataset`` writes 2M-token
@@ -74,7 +76,7 @@ def naive_sample(
 
 
 def bench_prepare(tok) -> None:
-    sources = ["builtin"] + ([f"pg19:{PG19}"] if PG19.is_dir() else [])
+    sources = ["builtin", "books?split=test"] + ([f"pg19:{PG19}"] if PG19.is_dir() else [])
     with tempfile.TemporaryDirectory() as cache:
         os.environ["RMT_BENCH_CACHE"] = cache
         for source in sources:
@@ -88,7 +90,7 @@ def bench_prepare(tok) -> None:
             emit_json_line(
                 {
                     "bench": "noise_prepare",
-                    "source": source.split(":")[0],
+                    "source": source.split(":")[0] if source.startswith("pg19:") else source,
                     "sentences": pool.n,
                     "tokens": pool.total_tokens,
                     "prepare_s": round(prepared, 3),
@@ -106,7 +108,9 @@ def bench_samples(tok, runs: int, naive_runs: int) -> None:
         times = []
         for index in range(runs):
             start = time.perf_counter()
-            row = build_sample("reasoning", length=length, seed=0, index=index, verify=False)
+            row = build_sample(
+                "reasoning", length=length, seed=0, index=index, noise="builtin", verify=False
+            )
             times.append(time.perf_counter() - start)
         median = statistics.median(times)
         record = {
@@ -140,6 +144,7 @@ def bench_rss(num_samples: int) -> None:
                     lengths=["2M"],
                     num_samples=count,
                     seed=count,
+                    noise="builtin",
                     out=Path(out) / str(count),
                     progress=False,
                 )

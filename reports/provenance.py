@@ -20,7 +20,7 @@ import platform
 import shlex
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,9 @@ PACKAGES = ("rmt-bench", "torch", "transformers", "tokenizers", "datasets", "acc
             "pandas", "matplotlib", "click")  # fmt: skip
 EVAL_FLAGS = ("model", "task", "lengths", "num_samples", "batch_size", "data", "seed", "facts",
               "noise", "device", "threads", "extend_positions", "max_memory_mb", "window", "name")  # fmt: skip
-EVAL_DEFAULTS = {"facts": "builtin", "noise": "builtin", "device": "auto", "window": "last"}
+# no "noise": its default changed (builtin, then books?split=test on 2026-12-04), so a row
+# names its noise unless it used the default (None)
+EVAL_DEFAULTS = {"facts": "builtin", "device": "auto", "window": "last"}
 NOTE_KEYS = ("source", "dates", "machine", "commands", "notes")
 
 
@@ -53,7 +55,7 @@ class Provenance:
 
 
 def _stamp(path: Path) -> str:
-    when = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+    when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -167,7 +169,7 @@ def collect_provenance(
     return Provenance(
         report={
             "command": shlex.join(argv) if argv else "",
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "results": str(results),
         },
         packages=package_versions(),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generators.default_noise import TEST_NOISE
 from generators.errors import BenchInputError
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def draw_memory_attention(
     task: str,
     length: int | str,
     out: str | Path,
-    noise: str = "builtin",
+    noise: str = TEST_NOISE,
     facts: str = "builtin",
     seed: int = 0,
     index: int | None = None,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 CPUINFO = Path("/proc/cpuinfo")
@@ -87,7 +87,7 @@ def describe_machine(cpuinfo: Path | None = None) -> dict[str, str]:
 
 def machine_record(*, resumed: bool) -> dict[str, str]:
     """``describe_machine()`` stamped with the UTC start time and whether it was a resume."""
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {"started": started, "resumed": str(resumed).lower(), **describe_machine()}
 
 

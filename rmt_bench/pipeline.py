@@ -43,9 +43,10 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
 5. report: ``reports.paper.build_report`` over WORK/results and WORK/runs.
 
 Noise: ``noise`` is the noise source of the training samples (the training option
-``noise``; unset: the preset's, built-in), ``eval_noise`` that of every evaluation step
-(unset: ``noise``; both unset: built-in), so a run can train on some PG19 books and test
-on others (``pg19:DIR?split=train`` / ``?split=test``). Both are checked before any work.
+``noise``; unset: ``books?split=train``, ``generators.default_noise``), ``eval_noise``
+that of every evaluation step (unset: ``noise``; both unset: ``books?split=test``), so a
+run trains on some books and tests on others (also ``pg19:DIR?split=train`` /
+``?split=test``). Both are checked before any work.
 
 Samples are generated on the fly by the training and evaluation code (each sample is
 a pure function of task, seed, index and length), so there is no separate generate

@@ -168,12 +168,16 @@ def test_a_generated_folder_with_babilong_columns_evaluates(
         seed=TEST_SEED_BASE,
         out=tmp_path / "bl",
         columns="babilong",
+        noise="builtin",
         progress=False,
     )
     result = _eval(models["fa"], data, tmp_path / "out", "200")
     assert result.exit_code == 0, result.output
     rows = _rows(tmp_path / "out", "fa")
-    built = [build_sample("memorize", length=200, seed=TEST_SEED_BASE, index=i) for i in (0, 1)]
+    built = [
+        build_sample("memorize", length=200, seed=TEST_SEED_BASE, index=i, noise="builtin")
+        for i in (0, 1)
+    ]
     assert [r["answer"] for r in rows] == [b["answer"] for b in built]
     # rows say where the fact was, what the sample was made of, which model and when
     assert [r["fact_positions"] for r in rows] == [b["fact_positions"] for b in built]

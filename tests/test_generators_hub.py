@@ -93,9 +93,16 @@ def test_card_licences_follow_the_sources(tmp_path: Path) -> None:
 
     meta = json.loads((_build(tmp_path / "dm") / "metadata.json").read_text())
     config = read_config(meta)
-    pg19 = read_config({**meta, "config": {**meta["config"], "noise": "pg19:/x"}})
-    assert "Apache 2.0" in card_text(pg19, meta) and "license: other" in card_text(pg19, meta)
-    assert "license: mit" in card_text(config, meta)
+
+    def with_noise(noise: str) -> str:
+        return card_text(read_config({**meta, "config": {**meta["config"], "noise": noise}}), meta)
+
+    assert config.noise == "books?split=test"  # the default: public-domain books
+    assert "license: other" in card_text(config, meta) and "public domain" in card_text(
+        config, meta
+    )
+    assert "Apache 2.0" in with_noise("pg19:/x") and "license: other" in with_noise("pg19:/x")
+    assert "license: mit" in with_noise("builtin")
 
 
 def test_the_card_is_deterministic_and_rewritten_on_resume(tmp_path: Path) -> None:

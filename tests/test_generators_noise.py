@@ -56,7 +56,7 @@ def test_builtin_noise_is_deterministic_varied_and_never_changes_an_answer() -> 
 
 def test_facts_are_not_findable_by_formatting() -> None:
     """A fact looks like its neighbours: a capitalised short sentence ending in '.'."""
-    row = build_sample("detect_memorize", length=3000, seed=0, index=0)
+    row = build_sample("detect_memorize", length=3000, seed=0, index=0, noise="builtin")
     sentences = list(split_sentences(row["context"]))
     fact = row["facts"][0]
     assert fact in sentences

@@ -62,12 +62,16 @@ def test_task_ids_are_fixed() -> None:
 
 
 def test_a_known_sample_does_not_change_silently() -> None:
-    """A pinned digest of one row: if the generator changes on purpose, update it here."""
-    row = build_sample("reasoning", length=1000, seed=0, index=0)
-    digest = hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()[:16]
-    assert digest == PINNED, f"reasoning-1000-0-0 changed: {digest}"
+    """Pinned digests of one row: if the generator changes on purpose, update them here."""
+    for noise, pinned in (("builtin", PINNED), ("books?split=test", PINNED_BOOKS)):
+        row = build_sample("reasoning", length=1000, seed=0, index=0, noise=noise)
+        digest = hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()[:16]
+        assert digest == pinned, f"reasoning-1000-0-0 on {noise} changed: {digest}"
 
 
 # changed on purpose on 2026-12-02: the built-in pool became 160k distinct sentences with
 # the facts' people and rooms as distractors (docs/experiments.md, issue 10)
 PINNED = "6b0064e849bdf3d6"
+# the default noise since 2026-12-04: the test half of the `books` source (books that pip
+# installs; generators/default_noise.py)
+PINNED_BOOKS = "b0e1679d39058b41"

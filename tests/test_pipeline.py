@@ -363,11 +363,11 @@ def test_noise_reaches_training_and_every_evaluation(tmp_path, monkeypatch) -> N
     seen.clear()
     next(s for s in same.steps() if s.phase == "eval").run()
     assert seen[0].noise == train_spec
-    default = Pipeline(_tiny(tmp_path / "w"))  # neither: the built-in noise, as before
-    assert default.config.eval_noise is None and default.training_noise() == "builtin"
+    default = Pipeline(_tiny(tmp_path / "w"))  # neither: the two halves of the books
+    assert default.config.eval_noise is None and default.training_noise() == "books?split=train"
     seen.clear()
     next(s for s in default.steps() if s.phase == "eval").run()
-    assert seen[0].noise == "builtin"
+    assert seen[0].noise is None  # EvalConfig's default: books?split=test
 
 
 @pytest.mark.parametrize(
@@ -394,13 +394,15 @@ def test_figures_dry_run_shows_armt_and_noise(tmp_path) -> None:
     from rmt_bench.cli import cli
 
     args = ["figures", "--work", str(tmp_path / "w"), "--tasks", "memorize", "--dry-run", "--max-length", "4k",
-            "--model-kinds", "rmt,armt", "--eval-noise", "builtin"]  # fmt: skip
+            "--model-kinds", "rmt,armt", "--noise", "builtin"]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     names = [" ".join(line.split()[3:]) for line in result.output.splitlines()]
     assert "train armt-memorize" in names and "eval armt-memorize memorize @ 512 tokens" in names
     assert "models rmt, armt; training noise builtin; evaluation noise builtin" in result.output
-    bad = CliRunner().invoke(cli, [*args, "--noise", "pg19:" + str(tmp_path / "none")])
+    default = CliRunner().invoke(cli, args[:-2])
+    assert "training noise books?split=train; evaluation noise books?split=test" in default.output
+    bad = CliRunner().invoke(cli, [*args[:-2], "--noise", "pg19:" + str(tmp_path / "none")])
     assert bad.exit_code == 2 and "--noise: pg19 noise path not found" in bad.output
     bad = CliRunner().invoke(cli, [*args[:-4], "--model-kinds", "rmt,gpt"])
     assert bad.exit_code == 2 and "bad --model-kinds" in bad.output

@@ -72,7 +72,9 @@ def test_a_row_without_text_does_not_grow_with_length() -> None:
     pool = load_pool("builtin", resolve_tokenizer("minilm")[0])
 
     def owned_bytes(length: int) -> int:  # bytes the row holds outside the mmapped pool
-        row = build_sample("memorize", length=length, seed=0, index=0, with_ids=True, text=False)
+        row = build_sample(
+            "memorize", length=length, seed=0, index=0, noise="builtin", with_ids=True, text=False
+        )
         pieces = row["context_ids"].pieces
         assert sum(len(p) for p in pieces) == length - len(row["question_ids"])
         return sum(p.nbytes for p in pieces if not np.shares_memory(p, pool.ids))

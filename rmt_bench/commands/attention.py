@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import click
 
+from generators.default_noise import TEST_NOISE
+
 
 @click.command("attention")
 @click.option(
@@ -37,7 +39,7 @@ import click
     type=click.Path(file_okay=False),
     help="Folder for the PNG and CSV.",
 )
-@click.option("--noise", default="builtin", show_default=True, help="Noise source (as generate).")
+@click.option("--noise", default=TEST_NOISE, show_default=True, help="Noise source (as generate).")
 @click.option("--facts", default="builtin", show_default=True, help="Fact source (as generate).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Test seed of the sample.")
 @click.option(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import click
 
+from generators.default_noise import TEST_NOISE
 from rmt_bench.precision import PRECISIONS
 
 MODEL_HELP = (
@@ -43,7 +44,9 @@ MODEL_HELP = (
 @click.option("--batch-size", type=int, help="Samples per predict call (default 1).")
 @click.option("--seed", type=int, help="Test seed of generated samples (default 0).")
 @click.option("--facts", help="Fact source as in `generate` (default builtin).")
-@click.option("--noise", help="Noise source as in `generate` (default builtin).")
+@click.option(
+    "--noise", help=f"Noise source as in `generate` [default: {TEST_NOISE}; --data: the folder's]."
+)
 @click.option("--tokenizer", help="Tokenizer of generated samples (default: the model's).")
 @click.option(
     "--depth",

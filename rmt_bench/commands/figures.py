@@ -22,6 +22,7 @@ import json
 
 import click
 
+from generators.default_noise import TEST_NOISE, TRAIN_NOISE
 from generators.errors import BenchInputError
 
 
@@ -92,15 +93,15 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
 @click.option(
     "--noise",
     default=None,
-    help="Noise source of the training samples, as in `generate`: builtin | books | text:PATH "
+    help="Noise source of the training samples, as in `generate`: books | builtin | text:PATH "
     "| pg19:PATH | quality:PATH | hf:NAME[:column]; books and a text:/pg19: folder take "
-    "?split=train|test (alternate documents). [default: the preset's, builtin]",
+    f"?split=train|test (alternate documents). [default: {TRAIN_NOISE}]",
 )
 @click.option(
     "--eval-noise",
     default=None,
     help="Noise source of every evaluation's test samples, as --noise (e.g. the ?split=test "
-    "half of the training books). [default: as --noise]",
+    f"half of the training books). [default: as --noise; neither given: {TEST_NOISE}]",
 )
 @click.option("--no-ablation", is_flag=True, help="Skip the no-curriculum model.")
 @click.option("--no-full-attention", is_flag=True, help="Skip the full-attention baseline.")
@@ -186,7 +187,7 @@ def command(
             click.echo(f"{number:>4} {state:<9} {step.name}")
         click.echo(
             f"models {', '.join(pipeline.config.model_kinds)}; training noise "
-            f"{pipeline.training_noise()}; evaluation noise {pipeline.config.eval_noise or 'builtin'}"
+            f"{pipeline.training_noise()}; evaluation noise {pipeline.config.eval_noise or TEST_NOISE}"
         )
         click.echo(
             f"{len(steps)} steps; evaluation budget {pipeline.config.budget_minutes:g} minutes"

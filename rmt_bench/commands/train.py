@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from generators.default_noise import TRAIN_NOISE
 from rmt_bench.commands._help import preset_help, show_defaults
 from rmt_bench.precision import PRECISIONS
 from rmt_bench.train.config import TrainConfig
@@ -204,7 +205,10 @@ def _options(func: Any) -> Any:
             "[default: samples generated on the fly]",
         ),
         click.option("--facts", help="Fact source for generated samples (default builtin)."),
-        click.option("--noise", help="Noise source for generated samples (default builtin)."),
+        click.option(
+            "--noise",
+            help=f"Noise source of the generated samples, as in `generate` [default: {TRAIN_NOISE}].",
+        ),
         click.option("--prefetch", type=int, help="Batches built ahead in a thread."),
         click.option("--checkpoint-every", type=int, help="Steps between resume checkpoints."),
         click.option("--log-every", type=int),

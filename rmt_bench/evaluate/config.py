@@ -39,7 +39,7 @@ class EvalConfig:
     batch_size: int = 1
     seed: int | None = None
     facts: str = "builtin"
-    noise: str = "builtin"
+    noise: str | None = None  # None: generators.default_noise.TEST_NOISE (a --data folder: its own)
     tokenizer: str | None = None
     depth: float | str | None = None
     device: str = "auto"

@@ -200,7 +200,7 @@ def _row(
         "fact_positions": _plain(sample.get("fact_positions")),
         "facts_source": sample.get("facts_source"),
         "noise_source": sample.get("noise_source"),
-        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         # Process RSS beside the model's own peak (CUDA allocator; None on CPU, where torch
         # keeps no allocator statistics): reports draw both.
         "rss_peak_mb": None if skipped else round(rss_mb, 1),

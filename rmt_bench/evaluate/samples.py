@@ -20,6 +20,7 @@ import dataclasses
 import logging
 from typing import Any, Protocol
 
+from generators.default_noise import TEST_NOISE
 from generators.errors import BenchInputError
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class GeneratedSamples:
         tokenizer: str,
         *,
         facts: str = "builtin",
-        noise: str = "builtin",
+        noise: str = TEST_NOISE,
         seed: int = 0,
         depth: Any = None,
         text: bool = True,
@@ -174,10 +175,10 @@ def open_samples(
             )
         source = DatasetSamples(config.data, config.task, model_tokenizer)
         for flag, mine, theirs in (
-            ("--facts", config.facts, source.config.facts),
+            ("--facts", None if config.facts == "builtin" else config.facts, source.config.facts),
             ("--noise", config.noise, source.config.noise),
         ):
-            if mine != "builtin" and mine != theirs:
+            if mine is not None and mine != theirs:
                 raise BenchInputError(
                     f"{flag} {mine!r} differs from the --data folder's {theirs!r}"
                 )
@@ -187,7 +188,7 @@ def open_samples(
         config.task,
         config.tokenizer or model_tokenizer,
         facts=config.facts,
-        noise=config.noise,
+        noise=TEST_NOISE if config.noise is None else config.noise,
         seed=seed,
         depth=config.depth,
         text=not streamed,

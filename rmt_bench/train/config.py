@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generators.default_noise import TRAIN_NOISE
 from generators.errors import BenchInputError
 from rmt_bench.config import load_config_file, resolve_config
 from rmt_bench.precision import check_precision, legacy_precision
@@ -191,7 +192,7 @@ class TrainConfig:
     # data
     data: str | None = None  # a folder written by `rmt-bench generate`; None: on the fly
     facts: str = "builtin"
-    noise: str = "builtin"
+    noise: str = TRAIN_NOISE
     prefetch: int = 2  # batches built ahead in a background thread (0: none)
     # bookkeeping
     checkpoint_every: int = 200  # steps between resume checkpoints

@@ -35,6 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from generators.default_noise import TRAIN_NOISE
 from generators.errors import BenchInputError
 from rmt_bench.train.curriculum import Stage
 from rmt_bench.train.seeds import is_test_seed, train_seed, validation_seed
@@ -71,7 +72,7 @@ class GeneratedSource:
         *,
         tokenizer: str = "minilm",
         facts: str = "builtin",
-        noise: str = "builtin",
+        noise: str = TRAIN_NOISE,
         run_seed: int = 0,
         segment_mix: str = "exact",
     ) -> None:
