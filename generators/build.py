@@ -3,9 +3,10 @@
     row = build_sample("reasoning", length="1M", seed=0, index=3)          # a dict (one row)
     row = build_sample("detect_memorize", length=4096, seed=1, index=0, depth=0.25)
     row = build_sample("memorize", length=700, seed=0, index=5, with_ids=True)  # + token ids
+    row = build_sample("detect_memorize", length=4096, seed=1, index=0, distractors=3)  # training
 
 A sample is a pure function of (task, length, seed, index, tokenizer, facts,
-noise, depth): its RNG is ``default_rng([seed, task_id, length, index])``.
+noise, depth, distractors): its RNG is ``default_rng([seed, task_id, length, index])``.
 
 Token layout of the context (no special tokens; ``|`` marks a sentence boundary):
 
@@ -27,8 +28,14 @@ from typing import Any
 import numpy as np
 
 from generators.default_noise import TEST_NOISE
+from generators.distractors import (
+    DISTRACTOR_KINDS,
+    check_answer,
+    fact_like_noise,
+    interleave,
+)
 from generators.errors import BenchInputError
-from generators.facts import fact_source
+from generators.facts import Draw, fact_source
 from generators.lengths import parse_length
 from generators.noise_pool import NoisePool
 from generators.noise_sources import load_pool
@@ -85,6 +92,21 @@ def _prefix_piece(
     raise BenchInputError(f"noise source {pool.source!r} cannot fill exactly {tokens} tokens")
 
 
+def _with_noise_distractors(
+    draw: Draw, spec: TaskSpec, pool: NoisePool, count: int, length: int, rng: np.random.Generator
+) -> Draw:
+    """``draw`` with 0..count fact-like noise sentences among its facts (at most a quarter
+    of the sample's tokens); the answer is re-checked."""
+    if spec.fact_kind not in DISTRACTOR_KINDS:
+        raise BenchInputError(
+            f"distractors apply to qa1 facts (memorize, detect_memorize), not {spec.name!r}"
+        )
+    extra = fact_like_noise(pool, count, length // 4, rng)
+    facts, answer_fact = interleave(draw.facts, draw.answer_fact, extra, rng)
+    check_answer(facts, draw.question, draw.answer)
+    return Draw(facts, draw.question, draw.answer, answer_fact)
+
+
 def build_sample(
     task: str,
     *,
@@ -98,12 +120,19 @@ def build_sample(
     with_ids: bool = False,
     verify: bool | None = None,
     text: bool = True,
+    distractors: int = 0,
+    noise_distractors: int = 0,
 ) -> dict[str, Any]:
     """One sample row (see docs/interfaces.md); ``with_ids`` adds context_ids/question_ids.
 
     ``text=False`` (needs ``with_ids``): the row has no ``context`` text and its
     ``context_ids`` is a ``TokenPieces`` of views into the noise pool, so the
     row's memory does not grow with ``length`` (for models that stream ids).
+    ``distractors`` N > 0 (qa1 tasks; training only): 0..N extra movement facts that
+    leave the answer unchanged (``generators.distractors``); the row's ``answer_fact``
+    is the index of the fact that answers. ``noise_distractors`` N > 0 (qa1, training
+    only) adds 0..N fact-like sentences of the noise among the facts, in ``facts`` too.
+    0 for both leaves every sample byte-identical.
     """
     spec = get_task(task)
     length = parse_length(length)
@@ -114,6 +143,10 @@ def build_sample(
     if int(seed) < 0 or int(index) < 0:
         raise BenchInputError(f"seed and index must be >= 0, got seed={seed}, index={index}")
     seed, index = int(seed), int(index)
+    if int(distractors) < 0 or int(noise_distractors) < 0:
+        raise BenchInputError(
+            f"distractors must be >= 0, got {distractors} and {noise_distractors}"
+        )
     depth_range = parse_depth(depth, spec)
     tok, tok_name = resolve_tokenizer(tokenizer)
     check_additive(tok)
@@ -121,7 +154,9 @@ def build_sample(
     pool = load_pool(noise, tok)
     rng = np.random.default_rng([seed, spec.task_id, length, index])
 
-    draw = source.draw(spec.fact_kind, rng)
+    draw = source.draw(spec.fact_kind, rng, distractors=int(distractors))
+    if noise_distractors:
+        draw = _with_noise_distractors(draw, spec, pool, int(noise_distractors), length, rng)
     labels = source.labels(spec.fact_kind)
     if draw.answer not in labels:
         raise BenchInputError(f"answer {draw.answer!r} is not one of the task's labels {labels}")
@@ -254,6 +289,8 @@ def build_sample(
         "facts_source": facts,
         "noise_source": noise,
     }
+    if distractors or noise_distractors:
+        row["answer_fact"] = draw.answer_fact
     if with_ids:
         row["context_ids"] = (
             np.concatenate(id_parts).astype(np.int32, copy=False) if text else TokenPieces(id_parts)

@@ -6,6 +6,7 @@
     draw = source.draw("qa1", rng)   # Draw(facts=("Mary moved to the bathroom.",), question, answer)
     draw = source.draw("qa4", rng)   # two relation facts (kept in order), question, answer
     draw = source.draw(7, rng)       # real bAbI only: a whole qa7 story, its question, answer
+    draw = source.draw("qa1", rng, distractors=3)  # + 0..3 other moves (generators.distractors)
 
 Kinds: ``"qa1"`` (one movement fact, for memorize / detect_memorize), ``"qa4"``
 (two relation facts, for reasoning) and an integer N (a whole bAbI qaN story, for
@@ -29,6 +30,12 @@ from generators.babi import (
     load_babi,
     read_babi_file,
 )
+from generators.distractors import (
+    DISTRACTOR_KINDS,
+    built_in_distractors,
+    check_answer,
+    story_distractors,
+)
 from generators.errors import BenchInputError
 from generators.world import ROOMS, answer_relation, answer_where, movement_fact, relation_pair
 
@@ -45,6 +52,7 @@ class Draw:
     facts: tuple[str, ...]
     question: str
     answer: str
+    answer_fact: int = 0  # index in ``facts`` of the fact that answers a qa1 question
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,15 @@ class FactSource:
     lang: str = "en"
     split: str = "train"
 
-    def draw(self, kind: str | int, rng: np.random.Generator) -> Draw:
+    def draw(self, kind: str | int, rng: np.random.Generator, distractors: int = 0) -> Draw:
+        """The facts, question and answer of one sample; ``distractors``: up to that many
+        extra qa1 facts (0..N, drawn per sample) that leave the answer unchanged."""
+        if distractors and kind not in DISTRACTOR_KINDS:
+            raise BenchInputError(
+                f"distractors apply to qa1 facts (memorize, detect_memorize), not {kind!r}"
+            )
         if kind == "qa1":
-            return self._qa1(rng)
+            return self._qa1(rng, distractors)
         if kind == "qa4":
             return self._qa4(rng)
         if isinstance(kind, int):
@@ -77,13 +91,24 @@ class FactSource:
         assert self.path is not None
         return load_babi(self.path, task, self.lang, self.split)
 
-    def _qa1(self, rng: np.random.Generator) -> Draw:
+    def _qa1(self, rng: np.random.Generator, distractors: int = 0) -> Draw:
         if self.path is None:
             fact, question = movement_fact(rng)
-            return Draw((fact,), question, answer_where([fact], question[len("Where is ") : -1]))
-        examples = _single_fact_examples(self.path, self.lang, self.split)
-        example = examples[int(rng.integers(len(examples)))]
-        return Draw((example.story[example.supporting[0]],), example.question, example.answer)
+            answer = answer_where([fact], question[len("Where is ") : -1])
+            if not distractors:
+                return Draw((fact,), question, answer)
+            count = int(rng.integers(distractors + 1))
+            facts, at = built_in_distractors(fact, question, answer, count, rng)
+        else:
+            examples = _single_fact_examples(self.path, self.lang, self.split)
+            example = examples[int(rng.integers(len(examples)))]
+            question, answer = example.question, example.answer
+            if not distractors:
+                return Draw((example.story[example.supporting[0]],), question, answer)
+            count = int(rng.integers(distractors + 1))
+            facts, at = story_distractors(example.story, example.supporting[0], count, rng)
+        check_answer(facts, question, answer)
+        return Draw(facts, question, answer, at)
 
     def _qa4(self, rng: np.random.Generator) -> Draw:
         if self.path is None:

@@ -135,6 +135,12 @@ CASES = [
     _case("train-resume-nothing", _with(TRAIN, "--resume"), "no training run"),
     _case("train-segment-size-zero", _with(TRAIN, "--segment-size", "0"), "--segment-size"),
     _case("train-memory-negative", _with(TRAIN, "--memory-tokens", "-1"), "--memory-tokens"),
+    _case("train-distractors-negative", _with(TRAIN, "--distractors", "-1"), "--distractors"),
+    _case(
+        "train-distractors-reasoning",
+        _with(TRAIN, "--task", "reasoning", "--distractors", "2"),
+        "--distractors applies to memorize",
+    ),
     _case(
         "train-armt-memory-zero",
         _with(TRAIN, "--model-kind", "armt", "--memory-tokens", "0"),

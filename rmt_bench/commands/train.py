@@ -152,6 +152,20 @@ def _options(func: Any) -> Any:
             "0: every sample starts from the learned memory (paper). [default: 0]",
         ),
         click.option(
+            "--distractors",
+            type=int,
+            help="Training samples of memorize / detect_memorize hold 0..N extra movement "
+            "facts (earlier moves of the asked person, moves of others) that leave the "
+            "answer unchanged; validation keeps the paper's one fact. [default: 0]",
+        ),
+        click.option(
+            "--noise-distractors",
+            type=int,
+            help="Training samples of memorize / detect_memorize hold 0..N fact-like "
+            "sentences of the noise (someone going somewhere, a room named) besides the "
+            "fact. [default: 0]",
+        ),
+        click.option(
             "--init-from",
             type=click.Path(exists=True, file_okay=False),
             help="Start stage 1 from this checkpoint's weights (same model shape). "

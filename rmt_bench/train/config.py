@@ -167,6 +167,11 @@ class TrainConfig:
     # probability that a training row starts from the memory it ended its previous step
     # with (detached) instead of the learned memory; 0: off (the paper's training)
     carry_memory: float = 0.0
+    # training samples of a qa1 task hold 0..N extra movement facts that leave the answer
+    # unchanged (generators.distractors); validation and evaluation never do. 0: the paper
+    distractors: int = 0
+    # ... and 0..N fact-like sentences of the noise itself (generators.distractors)
+    noise_distractors: int = 0
     init_from: str | None = None  # a checkpoint folder whose weights stage 1 starts from
     steps_per_stage: int = 3000
     advance_at: float | None = None  # validation accuracy that ends a stage early
@@ -261,6 +266,30 @@ class TrainConfig:
         key_size = ARMT_DEFAULT_KEY_SIZE if self.armt_key_size is None else self.armt_key_size
         return key_size, ARMT_DEFAULT_NU if self.armt_nu is None else self.armt_nu
 
+    def _check_distractors(self) -> None:
+        from generators.distractors import DISTRACTOR_KINDS
+        from generators.tasks import get_task
+
+        for flag, value in (
+            ("--distractors", self.distractors),
+            ("--noise-distractors", self.noise_distractors),
+        ):
+            if not value:
+                continue
+            if value < 0:
+                raise BenchInputError(f"{flag} must be >= 0, got {value}")
+            if self.data is not None:
+                raise BenchInputError(f"{flag} applies to generated samples, not to --data")
+            if get_task(self.task or "").fact_kind not in DISTRACTOR_KINDS:
+                raise BenchInputError(
+                    f"{flag} applies to memorize and detect_memorize, not {self.task!r}"
+                )
+        if self.noise_distractors and self.armt_gate_supervision:
+            raise BenchInputError(
+                "--noise-distractors puts non-facts among the facts that "
+                "--armt-gate-supervision marks: use one of them"
+            )
+
     def validate(self) -> TrainConfig:
         """Raise ``BenchInputError`` naming the first bad option; return self."""
         if not self.task:
@@ -315,6 +344,8 @@ class TrainConfig:
             raise BenchInputError(
                 "--carry-memory needs a recurrent model (--model-kind rmt or armt)"
             )
+        if self.distractors or self.noise_distractors:
+            self._check_distractors()
         if self.extend_positions is not None:
             if self.extend_positions < 1:
                 raise BenchInputError(

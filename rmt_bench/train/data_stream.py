@@ -10,7 +10,9 @@ Two sources, one interface (``SampleSource``):
   ``segment_mix="uniform"`` training sample ``i`` of a stage of N segments has
   ``n_i`` segments, drawn from 1..N by ``default_rng([run_seed, stage, i, MIX_STREAM])``
   (validation stays at exactly N); a mixed stage (``--curriculum 8-32``) draws from its
-  own range, 8..32, the same way, whatever ``segment_mix`` says.
+  own range, 8..32, the same way, whatever ``segment_mix`` says. ``distractors=N``
+  gives training samples (not validation ones) 0..N extra qa1 facts,
+  ``noise_distractors=N`` 0..N fact-like noise sentences (``generators.distractors``).
 * ``DatasetSource`` reads a folder written by ``rmt-bench generate`` (``--data
   DIR``): a stage uses the rows whose token count fills exactly its number of
   segments; the last ``val_samples`` of them (in id order) are held out for
@@ -75,15 +77,19 @@ class GeneratedSource:
         noise: str = TRAIN_NOISE,
         run_seed: int = 0,
         segment_mix: str = "exact",
+        distractors: int = 0,
+        noise_distractors: int = 0,
     ) -> None:
         self.task = task
         self.segment_mix = segment_mix
+        self.distractors = distractors
+        self.noise_distractors = noise_distractors
         self.tokenizer = tokenizer
         self.facts = facts
         self.noise = noise
         self.run_seed = run_seed
 
-    def _build(self, length: int, seed: int, index: int) -> Sample:
+    def _build(self, length: int, seed: int, index: int, train: bool = False) -> Sample:
         from generators import build_sample
 
         # with_ids: the row carries its token ids, so they are not tokenized twice;
@@ -98,6 +104,8 @@ class GeneratedSource:
             noise=self.noise,
             with_ids=True,
             verify=False,
+            distractors=self.distractors if train else 0,
+            noise_distractors=self.noise_distractors if train else 0,
         )
 
     def sample_length(self, stage: Stage, index: int) -> int:
@@ -118,7 +126,8 @@ class GeneratedSource:
     def train_samples(self, stage: Stage, start: int, count: int) -> list[Sample]:
         seed = train_seed(self.run_seed, stage.index)
         return [
-            self._build(self.sample_length(stage, i), seed, i) for i in range(start, start + count)
+            self._build(self.sample_length(stage, i), seed, i, train=True)
+            for i in range(start, start + count)
         ]
 
     def validation_samples(self, stage: Stage, count: int) -> list[Sample]:
@@ -135,6 +144,8 @@ class GeneratedSource:
             "segment_mix": self.segment_mix,
             "train_seeds": [train_seed(self.run_seed, 0), "+ stage"],
             "validation_seed": validation_seed(self.run_seed),
+            **({"distractors": self.distractors} if self.distractors else {}),
+            **({"noise_distractors": self.noise_distractors} if self.noise_distractors else {}),
         }
 
 

@@ -147,6 +147,8 @@ def make_source(cfg: TrainConfig, tokenizer: str) -> SampleSource:
             noise=cfg.noise,
             run_seed=cfg.seed,
             segment_mix=cfg.segment_mix,
+            distractors=cfg.distractors,
+            noise_distractors=cfg.noise_distractors,
         )
     return DatasetSource(
         read_dataset_rows(cfg.data, tokenizer),

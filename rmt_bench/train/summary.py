@@ -51,7 +51,13 @@ def run_summary(
         + (f" (from N segments on: {format_lr_from(cfg.lr_from)})" if cfg.lr_from else "")
         + f", batch {cfg.batch_size}, at most {steps:,} steps "
         f"and {tokens:,} task tokens",
-        f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}",
+        f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}"
+        + (f", 0..{cfg.distractors} distractor facts per sample" if cfg.distractors else "")
+        + (
+            f", 0..{cfg.noise_distractors} fact-like noise sentences per sample"
+            if cfg.noise_distractors
+            else ""
+        ),
         f"  precision {precision or cfg.precision}"
         + (" (bf16 autocast; memory state and head in fp32)" if precision == "bf16" else "")
         + (", memory cell compiled" if cfg.compile else ""),
