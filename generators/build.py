@@ -93,14 +93,10 @@ def _prefix_piece(
 
 
 def _with_noise_distractors(
-    draw: Draw, spec: TaskSpec, pool: NoisePool, count: int, length: int, rng: np.random.Generator
+    draw: Draw, pool: NoisePool, count: int, length: int, rng: np.random.Generator
 ) -> Draw:
     """``draw`` with 0..count fact-like noise sentences among its facts (at most a quarter
     of the sample's tokens); the answer is re-checked."""
-    if spec.fact_kind not in DISTRACTOR_KINDS:
-        raise BenchInputError(
-            f"distractors apply to qa1 facts (memorize, detect_memorize), not {spec.name!r}"
-        )
     extra = fact_like_noise(pool, count, length // 4, rng)
     facts, answer_fact = interleave(draw.facts, draw.answer_fact, extra, rng)
     check_answer(facts, draw.question, draw.answer)
@@ -154,9 +150,13 @@ def build_sample(
     pool = load_pool(noise, tok)
     rng = np.random.default_rng([seed, spec.task_id, length, index])
 
-    draw = source.draw(spec.fact_kind, rng, distractors=int(distractors))
+    if noise_distractors and spec.fact_kind not in DISTRACTOR_KINDS:
+        raise BenchInputError(
+            f"distractors apply to qa1 facts (memorize, detect_memorize), not {spec.name!r}"
+        )
+    draw = source.draw(spec.fact_kind, rng, distractors=int(distractors))  # checks its own kind
     if noise_distractors:
-        draw = _with_noise_distractors(draw, spec, pool, int(noise_distractors), length, rng)
+        draw = _with_noise_distractors(draw, pool, int(noise_distractors), length, rng)
     labels = source.labels(spec.fact_kind)
     if draw.answer not in labels:
         raise BenchInputError(f"answer {draw.answer!r} is not one of the task's labels {labels}")

@@ -97,16 +97,18 @@ class FactSource:
             answer = answer_where([fact], question[len("Where is ") : -1])
             if not distractors:
                 return Draw((fact,), question, answer)
-            count = int(rng.integers(distractors + 1))
-            facts, at = built_in_distractors(fact, question, answer, count, rng)
+            facts, at = built_in_distractors(
+                fact, question, answer, int(rng.integers(distractors + 1)), rng
+            )
         else:
             examples = _single_fact_examples(self.path, self.lang, self.split)
             example = examples[int(rng.integers(len(examples)))]
             question, answer = example.question, example.answer
             if not distractors:
                 return Draw((example.story[example.supporting[0]],), question, answer)
-            count = int(rng.integers(distractors + 1))
-            facts, at = story_distractors(example.story, example.supporting[0], count, rng)
+            facts, at = story_distractors(
+                example.story, example.supporting[0], int(rng.integers(distractors + 1)), rng
+            )
         check_answer(facts, question, answer)
         return Draw(facts, question, answer, at)
 
