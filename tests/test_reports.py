@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from reports.paper import build_report
-from reports.stats import wilson_interval
+from reports.stats import sign_test, wilson_interval
 from reports.style import format_length
 
 N = 10  # samples per (model, task, length)
@@ -250,6 +250,16 @@ def test_wilson_interval_known_values() -> None:
         pytest.approx(0.8749, abs=1e-4),
     )  # by hand
     assert all(math.isnan(v) for v in wilson_interval(0, 0))
+
+
+def test_sign_test_known_values_and_bad_input() -> None:
+    assert sign_test(0, 0) == 1.0  # never differ: no evidence
+    assert sign_test(3, 3) == 1.0  # capped at 1
+    assert sign_test(8, 0) == pytest.approx(2 / 2**8)  # by hand: 0.0078
+    assert sign_test(13, 4) == pytest.approx(0.049042, abs=1e-6)
+    assert sign_test(4, 13) == sign_test(13, 4)  # two-sided: symmetric
+    with pytest.raises(ValueError, match="negative"):
+        sign_test(-1, 2)
 
 
 def test_length_labels() -> None:

@@ -10,10 +10,9 @@ gained and lost over the three seeds with the two-sided exact sign test.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-from reports.stats import wilson_interval
+from reports.stats import sign_test, wilson_interval
 
 HERE = Path(__file__).resolve().parent
 VARIANTS = ("GP", "GR", "GU", "GV")
@@ -26,14 +25,6 @@ def read(variant: str, seed: int, length: str) -> dict[str, bool]:
     path = HERE / f"{variant}{seed}-{length}.detect_memorize.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     return {row["sample_id"]: bool(row["correct"]) for row in rows if not row.get("skipped")}
-
-
-def sign_test(gained: int, lost: int) -> float:
-    """Two-sided exact binomial test of gained against lost at p = 1/2."""
-    n = gained + lost
-    if n == 0:
-        return 1.0
-    return min(1.0, 2 * sum(math.comb(n, k) for k in range(min(gained, lost) + 1)) / 2**n)
 
 
 def main() -> None:

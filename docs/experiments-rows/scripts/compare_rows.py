@@ -10,11 +10,10 @@ exact sign test over the samples on which the two models differ.
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections import defaultdict
 
-from reports.stats import wilson_interval
+from reports.stats import sign_test, wilson_interval
 
 
 def read_rows(path: str) -> dict[tuple[int, str], bool]:
@@ -27,15 +26,6 @@ def read_rows(path: str) -> dict[tuple[int, str], bool]:
                 continue
             rows[(int(row["length"]), row["sample_id"])] = bool(row["correct"])
     return rows
-
-
-def sign_test(gained: int, lost: int) -> float:
-    """Two-sided exact binomial test of gained against lost at p = 1/2."""
-    n = gained + lost
-    if n == 0:
-        return 1.0
-    tail = sum(math.comb(n, k) for k in range(min(gained, lost) + 1)) / 2**n
-    return min(1.0, 2 * tail)
 
 
 def main(paths: list[str]) -> None:
