@@ -121,6 +121,11 @@ KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
     # (run ML480). Cheaper ends scored lower at 32k on the same samples (session 12): a
     # last stage of 6 (MD6) 0.88; 64-token stages to 32, then 2x480, 4x480 (MC480) 0.75;
     # truncated BPTT 4 in an 8-segment last stage (MB4, session 13) 0.81.
+    # At issue 10's sample sizes (session 21, seeds 0-2 trained on a GPU, books?split=test):
+    # 0.40 at 1M (n = 64 per seed) and 0.27 at 2M (n = 16). A further stage of 64 segments
+    # at lr 3e-5 (`--curriculum 1x64,1,2,4,16,64 --lr-from 64:3e-5`) lifts every seed (1M
+    # 0.66, 2M 0.46), but on 2 cores each of its 20-60 steps takes about a minute (run VS1:
+    # 71 minutes in all), so it is not in this 30-minute preset.
     # The same shape for Memorize with a last stage of 6 segments (run MM480, session 11):
     # 100 steps, 18 min 58 s on 2 cores; 1.00 at 512 / 4k / 32k tokens (n = 32) and 128k
     # (n = 16) on unseen books. The small-bert recipe above: 0.22 at 4k and 32k there.
