@@ -36,8 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from generators.errors import BenchInputError
-from generators.world import MOVES, PEOPLE, ROOMS, answer_where
+from generators.world import PEOPLE, ROOMS, answer_where, asked_person, move_of
 
 DISTRACTOR_KINDS = ("qa1",)  # fact kinds that take distractors
 FACT_LIKE_MAX_TOKENS = 48  # longer pool sentences are never picked as fact-like noise
@@ -105,34 +104,21 @@ def interleave(
     return tuple(out), answer_fact
 
 
-def _who(question: str) -> str:
-    """The person a qa1 question asks about: "Where is Mary?" -> Mary."""
-    if not (question.startswith("Where is ") and question.endswith("?")):
-        raise BenchInputError(f"distractors need a qa1 question, got {question!r}")
-    return question[len("Where is ") : -1]
-
-
-def _move(rng: np.random.Generator, who: str, rooms: Sequence[str]) -> str:
-    move = MOVES[int(rng.integers(len(MOVES)))]
-    room = rooms[int(rng.integers(len(rooms)))]
-    return f"{who} {move} to the {room}."
-
-
 def built_in_distractors(
     fact: str, question: str, answer: str, count: int, rng: np.random.Generator
 ) -> tuple[tuple[str, ...], int]:
     """``count`` generated distractors around ``fact``: (facts in order, index of ``fact``)."""
-    who = _who(question)
+    who = asked_person(question)
     others = [p for p in PEOPLE if p != who]
     other_rooms = [r for r in ROOMS if r != answer]
     before: list[str] = []
     after: list[str] = []
     for _ in range(count):
         if rng.integers(2) == 0:  # the asked person, earlier, somewhere else
-            before.append(_move(rng, who, other_rooms))
+            before.append(move_of(who, rng, other_rooms))
         else:
             person = others[int(rng.integers(len(others)))]
-            (before if rng.integers(2) == 0 else after).append(_move(rng, person, ROOMS))
+            (before if rng.integers(2) == 0 else after).append(move_of(person, rng))
     return (*before, fact, *after), len(before)
 
 
@@ -149,6 +135,6 @@ def story_distractors(
 
 def check_answer(facts: Sequence[str], question: str, answer: str) -> None:
     """Raise if the facts no longer answer ``question`` with ``answer`` (an internal check)."""
-    found = answer_where(facts, _who(question))
+    found = answer_where(facts, asked_person(question))
     if found != answer:  # pragma: no cover - the construction above rules it out
         raise RuntimeError(f"distractors changed the answer of {question!r}: {found} != {answer}")

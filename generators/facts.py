@@ -37,7 +37,14 @@ from generators.distractors import (
     story_distractors,
 )
 from generators.errors import BenchInputError
-from generators.world import ROOMS, answer_relation, answer_where, movement_fact, relation_pair
+from generators.world import (
+    ROOMS,
+    answer_relation,
+    answer_where,
+    asked_person,
+    movement_fact,
+    relation_pair,
+)
 
 FACTS_HELP = (
     "builtin | babi:PATH[?lang=en|en-10k|...&split=train|test] (folder, .zip or .tar.gz; "
@@ -94,7 +101,7 @@ class FactSource:
     def _qa1(self, rng: np.random.Generator, distractors: int = 0) -> Draw:
         if self.path is None:
             fact, question = movement_fact(rng)
-            answer = answer_where([fact], question[len("Where is ") : -1])
+            answer = answer_where([fact], asked_person(question))
             if not distractors:
                 return Draw((fact,), question, answer)
             facts, at = built_in_distractors(

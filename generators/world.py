@@ -40,8 +40,21 @@ def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
 
 def movement_fact(rng: np.random.Generator) -> tuple[str, str]:
     """One qa1 fact and its question: ("Sandra journeyed to the garden.", "Where is Sandra?")."""
-    who, move, room = _pick(rng, PEOPLE), _pick(rng, MOVES), _pick(rng, ROOMS)
-    return f"{who} {move} to the {room}.", f"Where is {who}?"
+    who = _pick(rng, PEOPLE)
+    return move_of(who, rng), f"Where is {who}?"
+
+
+def move_of(who: str, rng: np.random.Generator, rooms: Sequence[str] = ROOMS) -> str:
+    """A qa1 movement fact about ``who`` to one of ``rooms``: "Mary went to the office."."""
+    move, room = _pick(rng, MOVES), _pick(rng, rooms)
+    return f"{who} {move} to the {room}."
+
+
+def asked_person(question: str) -> str:
+    """The person a qa1 question asks about: "Where is Mary?" -> "Mary"."""
+    if not (question.startswith("Where is ") and question.endswith("?")):
+        raise BenchInputError(f"expected a qa1 question (Where is ...?), got {question!r}")
+    return question[len("Where is ") : -1]
 
 
 def answer_where(facts: Sequence[str], who: str) -> str:

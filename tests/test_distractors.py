@@ -20,7 +20,7 @@ from generators.distractors import interleave, is_fact_like
 from generators.errors import BenchInputError
 from generators.noise_sources import load_pool
 from generators.tokens import resolve_tokenizer
-from generators.world import answer_where
+from generators.world import answer_where, asked_person
 from rmt_bench.train.config import resolve_train_config
 from rmt_bench.train.curriculum import plan_stages
 from rmt_bench.train.data_stream import GeneratedSource
@@ -31,8 +31,10 @@ def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("RMT_BENCH_CACHE", str(tmp_path_factory.getbasetemp() / "rmt-cache"))
 
 
-def _who(question: str) -> str:
-    return question[len("Where is ") : -1]
+def test_asked_person_reads_a_qa1_question_and_refuses_others() -> None:
+    assert asked_person("Where is Mary?") == "Mary"
+    with pytest.raises(BenchInputError, match="qa1 question"):
+        asked_person("What is north of the kitchen?")
 
 
 def test_zero_distractors_leave_every_sample_byte_identical() -> None:
@@ -51,7 +53,7 @@ def test_distractors_keep_the_answer_and_put_the_asked_persons_moves_first() -> 
     for index in range(60):
         # verify (the default up to 16k tokens) re-tokenizes: every fact sits at its offset
         row = build_sample("detect_memorize", length=900, seed=7, index=index, distractors=3)
-        facts, at, who = row["facts"], row["answer_fact"], _who(row["question"])
+        facts, at, who = row["facts"], row["answer_fact"], asked_person(row["question"])
         counts[len(facts) - 1] += 1
         assert row["answer"] in facts[at] and who in facts[at]
         assert answer_where(facts, who) == row["answer"]
@@ -72,7 +74,7 @@ def test_memorize_puts_all_facts_at_the_start_and_short_samples_still_fit() -> N
     for index in range(10):
         row = build_sample("memorize", length=512, seed=2, index=index, distractors=2)
         assert row["fact_positions"][0] == 0
-        assert answer_where(row["facts"], _who(row["question"])) == row["answer"]
+        assert answer_where(row["facts"], asked_person(row["question"])) == row["answer"]
         tiny = build_sample("detect_memorize", length=64, seed=2, index=index, distractors=3)
         assert tiny["n_tokens"] == 64
 
@@ -86,7 +88,7 @@ def test_real_babi_distractors_are_the_storys_own_statements_in_order(babi_dir: 
         plain = build_sample("detect_memorize", length=1500, seed=3, index=index, facts=facts)
         assert row["question"] == plain["question"] and row["answer"] == plain["answer"]
         assert row["facts"][row["answer_fact"]] == plain["facts"][0]
-        assert answer_where(row["facts"], _who(row["question"])) == row["answer"]
+        assert answer_where(row["facts"], asked_person(row["question"])) == row["answer"]
         assert 1 <= len(row["facts"]) <= 5
 
 
@@ -114,7 +116,7 @@ def test_noise_distractors_come_from_the_samples_own_noise(shared_data: Path) ->
             "detect_memorize", length=2000, seed=1, index=index, noise=noise, noise_distractors=3
         )
         facts, at = row["facts"], row["answer_fact"]
-        assert answer_where(facts, _who(row["question"])) == row["answer"]
+        assert answer_where(facts, asked_person(row["question"])) == row["answer"]
         others = [f for i, f in enumerate(facts) if i != at]
         assert all(f in sentences and is_fact_like(f) for f in others)
         extra += len(others)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from reports.stats import sign_test, wilson_interval
+from rmt_bench.evaluate.rows import read_rows
 
 HERE = Path(__file__).resolve().parent
 VARIANTS = ("GP", "GR", "GU", "GV")
@@ -22,8 +23,7 @@ SEEDS = (0, 1, 2)
 
 def read(variant: str, seed: int, length: str) -> dict[str, bool]:
     """sample id -> correct, for one model at one length."""
-    path = HERE / f"{variant}{seed}-{length}.detect_memorize.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = read_rows(HERE / f"{variant}{seed}-{length}.detect_memorize.jsonl")
     return {row["sample_id"]: bool(row["correct"]) for row in rows if not row.get("skipped")}
 
 

@@ -12,24 +12,24 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 from reports.stats import sign_test, wilson_interval
+from rmt_bench.evaluate.rows import read_rows
 
 
-def read_rows(path: str) -> dict[tuple[int, str], bool]:
-    """(length, sample id) -> correct."""
-    rows = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row.get("skipped"):
-                continue
-            rows[(int(row["length"]), row["sample_id"])] = bool(row["correct"])
-    return rows
+def correct_by_sample(path: str) -> dict[tuple[int, str], bool]:
+    """(length, sample id) -> correct, for the rows that were not skipped."""
+    return {
+        (int(row["length"]), row["sample_id"]): bool(row["correct"])
+        for row in read_rows(Path(path))
+        if not row.get("skipped")
+    }
 
 
 def main(paths: list[str]) -> None:
-    first = read_rows(paths[0])
+    first = correct_by_sample(paths[0])
+    other = correct_by_sample(paths[1]) if len(paths) > 1 else {}
     by_length: dict[int, list[bool]] = defaultdict(list)
     for (length, _), correct in sorted(first.items()):
         by_length[length].append(correct)
@@ -43,7 +43,6 @@ def main(paths: list[str]) -> None:
             "wilson95": [round(low, 2), round(high, 2)],
         }
         if len(paths) > 1:
-            other = read_rows(paths[1])
             shared = [key for key in first if key[0] == length and key in other]
             gained = sum(other[key] and not first[key] for key in shared)
             lost = sum(first[key] and not other[key] for key in shared)

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+
+from rmt_bench.evaluate.rows import read_rows
 
 
 def split(path: str, length: int) -> dict[str, object]:
     early: list[bool] = []
     late: list[bool] = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if int(row["length"]) != length or row.get("skipped"):
-                continue
-            (early if row["depths"][0] < 0.5 else late).append(bool(row["correct"]))
+    for row in read_rows(Path(path)):
+        if int(row["length"]) != length or row.get("skipped"):
+            continue
+        (early if row["depths"][0] < 0.5 else late).append(bool(row["correct"]))
     return {
         "file": path,
         "length": length,
