@@ -382,7 +382,8 @@ class Pipeline:
         ]
         if not steps:
             return {}
-        return {"steps_per_stage": max(1, math.ceil(max(steps) / len(stages)))}
+        # steps_from off: its caps would cut the matched budget
+        return {"steps_per_stage": max(1, math.ceil(max(steps) / len(stages))), "steps_from": ()}
 
     def ablation_stages(self, task: str, segments: int) -> list[int | str]:
         """The curriculum stages of ``task``'s recipe up to ``segments`` segments of its final

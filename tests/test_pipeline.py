@@ -119,10 +119,12 @@ def test_ablation_gets_the_steps_the_curriculum_run_used(tmp_path) -> None:
     (run / "train_log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in log))
     pipeline = Pipeline(_tiny(tmp_path))
     assert pipeline._matched_steps("memorize", [1, 2]) == {
-        "steps_per_stage": 35
+        "steps_per_stage": 35,
+        "steps_from": (),  # a recipe's caps of long stages would cut the matched budget
     }  # 70 steps / 2 stages
     assert pipeline._matched_steps("memorize", [1, 2, 3]) == {
-        "steps_per_stage": 44
+        "steps_per_stage": 44,
+        "steps_from": (),
     }  # ceil(130 / 3)
     assert pipeline._matched_steps("reasoning", [1]) == {}  # no run yet: the preset's budget
 

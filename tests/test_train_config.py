@@ -133,7 +133,7 @@ def test_curriculum_and_stage_plan() -> None:
     ablation = TrainConfig(
         task="memorize", curriculum=(1, 2, 4), no_curriculum=True, steps_per_stage=5
     )
-    assert ablation.stage_segments == (4,) and ablation.stage_steps == 15
+    assert ablation.stage_segments == (4,) and ablation.stage_steps == (15,)
 
 
 def test_seed_ranges_are_disjoint() -> None:

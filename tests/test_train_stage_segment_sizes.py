@@ -41,7 +41,7 @@ def test_no_curriculum_trains_the_last_sized_stage_alone() -> None:
     cfg = TrainConfig(
         task="memorize", segment_size=64, curriculum="1,2,2x480,4x480", no_curriculum=True
     )
-    assert cfg.stage_plan == [(4, 480)] and cfg.stage_steps == 4 * cfg.steps_per_stage
+    assert cfg.stage_plan == [(4, 480)] and cfg.stage_steps == (4 * cfg.steps_per_stage,)
 
 
 def test_a_plain_curriculum_is_unchanged() -> None:

@@ -22,10 +22,10 @@ import click
 def _text(value: Any) -> str:
     """A value as its flag spells it: ``1,2,3`` for a curriculum, ``16:0.0001`` for pairs."""
     if isinstance(value, (tuple, list)):
-        if value and isinstance(value[0], (tuple, list)):  # (segments, lr) pairs: --lr-from
-            from rmt_bench.train.stage_lr import format_lr_from
+        if value and isinstance(value[0], (tuple, list)):  # --lr-from, --steps-from pairs
+            from rmt_bench.train.stage_values import format_from
 
-            return format_lr_from(value)
+            return format_from(value)
         return ",".join(str(item) for item in value)
     return str(value)
 

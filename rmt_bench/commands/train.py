@@ -193,6 +193,12 @@ def _options(func: Any) -> Any:
             "every stage of 16 or more segments (of any size: a 2x480 stage has 2) at 1e-4. "
             "[default: --lr for every stage]",
         ),
+        click.option(
+            "--steps-from",
+            help="Fewer steps for the long stages: SEGMENTS:STEPS pairs, e.g. 32:30 caps "
+            "every stage of 32 or more segments at 30 steps. [default: --steps-per-stage "
+            "for every stage]",
+        ),
         click.option("--warmup", type=int, help="Linear warmup steps (per stage)."),
         click.option("--weight-decay", type=float),
         click.option("--grad-clip", type=float, help="Clip threshold (0: no clipping)."),

@@ -29,7 +29,7 @@ from generators.errors import BenchInputError
 from rmt_bench.config import load_config_file, resolve_config
 from rmt_bench.precision import check_precision, legacy_precision
 from rmt_bench.train.presets import preset_values
-from rmt_bench.train.stage_lr import parse_lr_from
+from rmt_bench.train.stage_values import parse_from, value_at
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,9 @@ class TrainConfig:
     noise_distractors: int = 0
     init_from: str | None = None  # a checkpoint folder whose weights stage 1 starts from
     steps_per_stage: int = 3000
+    # (segments, steps) caps: stages of at least that many segments run at most that many
+    # steps (--steps-from 32:30; rmt_bench.train.stage_values). Empty: --steps-per-stage.
+    steps_from: tuple[tuple[int, int], ...] = ()
     advance_at: float | None = None  # validation accuracy that ends a stage early
     patience: int | None = None  # validations without improvement that end a stage (None: off)
     val_every: int = 100
@@ -183,7 +186,7 @@ class TrainConfig:
     grad_accum: int = 1
     lr: float = 1e-5
     # (segments, lr) steps: stages of at least that many segments train at that lr
-    # (--lr-from 16:1e-4; rmt_bench.train.stage_lr). Empty: --lr for every stage.
+    # (--lr-from 16:1e-4; rmt_bench.train.stage_values). Empty: --lr for every stage.
     lr_from: tuple[tuple[int, float], ...] = ()
     warmup: int = 100  # linear warmup steps (per stage)
     weight_decay: float = 1e-3
@@ -207,7 +210,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         given, self.curriculum = self.curriculum, parse_curriculum(self.curriculum)
         check_curriculum_order(curriculum_plan(self.curriculum, self.segment_size), given)
-        self.lr_from = parse_lr_from(self.lr_from)
+        self.lr_from = parse_from(self.lr_from, "--lr-from")
+        self.steps_from = parse_from(self.steps_from, "--steps-from", whole=True)
 
     @property
     def effective_attention_dropout(self) -> float | None:
@@ -254,11 +258,13 @@ class TrainConfig:
         return self.stage_plan[-1][1]
 
     @property
-    def stage_steps(self) -> int:
-        """Steps per stage; the ablation gets the whole curriculum's budget in its one stage."""
-        if self.no_curriculum:
-            return self.steps_per_stage * len(self.curriculum)
-        return self.steps_per_stage
+    def stage_steps(self) -> tuple[int, ...]:
+        """The step budget of each stage trained (``--steps-per-stage``, or ``--steps-from``'s
+        cap for the long ones); the ablation gets the whole curriculum's budget in its one
+        stage."""
+        plan = curriculum_plan(self.curriculum, self.segment_size)
+        steps = [value_at(self.steps_per_stage, self.steps_from, n) for n, _ in plan]
+        return (sum(steps),) if self.no_curriculum else tuple(steps)
 
     @property
     def armt_sizes(self) -> tuple[int, int]:

@@ -57,18 +57,24 @@ def segment_sizes(stages: Sequence[Stage]) -> list[int]:
 def plan_stages(
     segments: tuple[int, ...],
     segment_size: int | Sequence[int],
-    steps_per_stage: int,
+    steps_per_stage: int | Sequence[int],
     fewest_segments: Sequence[int] | None = None,
 ) -> list[Stage]:
     """The stages for ``segments`` per stage (sample length = segments x segment size).
 
-    ``segment_size`` is one size for every stage or one per stage; ``fewest_segments``
+    ``segment_size`` and ``steps_per_stage`` are one value for every stage or one per
+    stage; ``fewest_segments``
     (one per stage) makes a stage whose count is larger a mixed stage (``A-B``).
     """
     sizes = [segment_size] * len(segments) if isinstance(segment_size, int) else segment_size
+    steps = (
+        [steps_per_stage] * len(segments) if isinstance(steps_per_stage, int) else steps_per_stage
+    )
     fewest = list(segments) if fewest_segments is None else list(fewest_segments)
     if len(sizes) != len(segments):
         raise ValueError(f"{len(sizes)} segment sizes for {len(segments)} stages")
+    if len(steps) != len(segments):
+        raise ValueError(f"{len(steps)} step budgets for {len(segments)} stages")
     if len(fewest) != len(segments):
         raise ValueError(f"{len(fewest)} fewest segment counts for {len(segments)} stages")
     return [
@@ -76,10 +82,10 @@ def plan_stages(
             index=k,
             segments=n,
             length=n * size,
-            max_steps=steps_per_stage,
+            max_steps=budget,
             fewest_segments=low if low < n else None,
         )
-        for k, (n, size, low) in enumerate(zip(segments, sizes, fewest, strict=True))
+        for k, (n, size, budget, low) in enumerate(zip(segments, sizes, steps, fewest, strict=True))
     ]
 
 

@@ -61,7 +61,7 @@ from rmt_bench.train.runtime import (
     quiet_transformers,
     train_precision,
 )
-from rmt_bench.train.stage_lr import stage_lr
+from rmt_bench.train.stage_values import value_at
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +420,7 @@ class Trainer:
             best = self.kind.load(str(folder))
             self.unwrapped.load_state_dict(best.state_dict())
             log.info("stage %d starts from %s", stage.index + 1, folder)
-        lr = stage_lr(self.cfg.lr, self.cfg.lr_from, stage.segments)
+        lr = value_at(self.cfg.lr, self.cfg.lr_from, stage.segments)
         if self.cfg.lr_from:
             log.info("stage %d trains at lr %g", stage.index + 1, lr)
         optimizer, scheduler = build_optimizer(self.unwrapped, self.cfg, stage.max_steps, lr=lr)

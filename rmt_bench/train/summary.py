@@ -18,7 +18,7 @@ from typing import Any
 
 from rmt_bench.train.config import TrainConfig
 from rmt_bench.train.curriculum import Stage, segment_sizes
-from rmt_bench.train.stage_lr import format_lr_from
+from rmt_bench.train.stage_values import format_from
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,10 @@ def run_summary(
         f"segment {segment} tokens, memory {cfg.memory_tokens}",
         f"  segments per stage: {segments} (samples: {cfg.segment_mix})",
         f"  lr {cfg.lr:g}"
-        + (f" (from N segments on: {format_lr_from(cfg.lr_from)})" if cfg.lr_from else "")
+        + (f" (from N segments on: {format_from(cfg.lr_from)})" if cfg.lr_from else "")
         + f", batch {cfg.batch_size}, at most {steps:,} steps "
-        f"and {tokens:,} task tokens",
+        + (f"(capped from N segments on: {format_from(cfg.steps_from)}) " if cfg.steps_from else "")
+        + f"and {tokens:,} task tokens",
         f"  noise {cfg.noise}, facts {cfg.facts}, seed {cfg.seed}"
         + (f", 0..{cfg.distractors} distractor facts per sample" if cfg.distractors else "")
         + (
