@@ -101,6 +101,13 @@ def test_step_caps_apply_to_the_long_stages_and_the_ablation_sums_them() -> None
     assert TrainConfig(**saved).stage_steps == cfg.stage_steps
 
 
+def test_capped_stages_are_not_ended_early_by_advance_at() -> None:
+    values = {"task": "memorize", "curriculum": "1,2,32,64", "advance_at": 0.98}
+    cfg = resolve_train_config(None, {**values, "steps_from": "32:30"})
+    assert [cfg.stage_advance_at(n) for n in (1, 2, 31, 32, 64)] == [0.98, 0.98, 0.98, None, None]
+    assert resolve_train_config(None, values).stage_advance_at(64) == 0.98
+
+
 def test_a_capped_stage_stops_at_its_cap(tmp_path: Path) -> None:
     out = tmp_path / "run"
     cfg = tiny_train_config(curriculum=(1, 2), steps_per_stage=4, val_every=2, steps_from="2:2")
@@ -111,3 +118,16 @@ def test_a_capped_stage_stops_at_its_cap(tmp_path: Path) -> None:
             steps.setdefault(record["segments"], []).append(record["step"])
     assert steps[1] == [1, 2, 3, 4]  # the short stage runs --steps-per-stage
     assert steps[2] == [5, 6]  # the 2-segment stage stops at its cap of 2 steps
+
+
+def test_a_capped_stage_runs_every_step_past_advance_at(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    cfg = tiny_train_config(
+        curriculum=(1, 2), steps_per_stage=4, val_every=1, steps_from="2:3", advance_at=1e-9
+    )
+    train(cfg, out, progress=False)
+    records = list(read_log(out / "train_log.jsonl"))
+    capped = [r["step"] for r in records if r["event"] == "train" and r["segments"] == 2]
+    assert len(capped) == 3  # all 3 steps, whatever its validation reached
+    reached = [r["val_accuracy"] for r in records if r["event"] == "validation"]
+    assert max(reached) > 0  # advance_at was reached, so an uncapped stage would have ended

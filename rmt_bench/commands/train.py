@@ -195,9 +195,9 @@ def _options(func: Any) -> Any:
         ),
         click.option(
             "--steps-from",
-            help="Fewer steps for the long stages: SEGMENTS:STEPS pairs, e.g. 32:30 caps "
-            "every stage of 32 or more segments at 30 steps. [default: --steps-per-stage "
-            "for every stage]",
+            help="A fixed step budget for the long stages: SEGMENTS:STEPS pairs, e.g. 32:30 "
+            "runs every stage of 32 or more segments for 30 steps (--advance-at does not "
+            "end them early). [default: --steps-per-stage for every stage]",
         ),
         click.option("--warmup", type=int, help="Linear warmup steps (per stage)."),
         click.option("--weight-decay", type=float),

@@ -475,7 +475,7 @@ class Trainer:
     def _run_stage(self, stage: Stage, stop: StopFlag) -> None:
         cfg, acc, state = self.cfg, self.accelerator, self.state
         optimizer, scheduler = self._start_stage(stage)
-        if should_end_stage(state, stage, cfg.advance_at, cfg.patience):
+        if should_end_stage(state, stage, cfg.stage_advance_at(stage.segments), cfg.patience):
             return
         batches = Prefetcher(
             lambda step: self._batch(stage, step),
@@ -514,7 +514,9 @@ class Trainer:
                     )
                 if self.on_step is not None:
                     self.on_step(state)
-                if should_end_stage(state, stage, cfg.advance_at, cfg.patience):
+                if should_end_stage(
+                    state, stage, cfg.stage_advance_at(stage.segments), cfg.patience
+                ):
                     break
                 tick = time.perf_counter()
         finally:

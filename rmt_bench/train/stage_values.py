@@ -2,9 +2,10 @@
 
 Each curriculum stage builds a fresh optimizer and schedule (``rmt_bench.train.optim``)
 at ``--lr`` and runs at most ``--steps-per-stage`` steps. ``--lr-from 16:1e-4`` changes
-the rate from the first stage with 16 or more segments on; ``--steps-from 32:30`` caps
-every stage of 32 or more segments at 30 steps. Several steps are comma-separated and
-ascend (``16:1e-4,64:5e-5``); a stage takes the last one at or below its segment count.
+the rate from the first stage with 16 or more segments on; ``--steps-from 32:30`` runs
+every stage of 32 or more segments for 30 steps, without ``--advance-at``'s early end
+(``TrainConfig.stage_advance_at``). Several steps are comma-separated and ascend
+(``16:1e-4,64:5e-5``); a stage takes the last one at or below its segment count.
 
 Measured here (docs/experiments.md): at lr 3e-4 the ARMT's 32- and 64-segment Detect &
 Memorize stages lost what the short stages had learned (run D1), and the RMT's 64-segment
