@@ -63,8 +63,8 @@ def plan_stages(
     """The stages for ``segments`` per stage (sample length = segments x segment size).
 
     ``segment_size`` and ``steps_per_stage`` are one value for every stage or one per
-    stage; ``fewest_segments``
-    (one per stage) makes a stage whose count is larger a mixed stage (``A-B``).
+    stage; ``fewest_segments`` (one per stage) makes a stage whose count is larger a mixed
+    stage (``A-B``).
     """
     sizes = [segment_size] * len(segments) if isinstance(segment_size, int) else segment_size
     steps = (

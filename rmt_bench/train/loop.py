@@ -475,7 +475,8 @@ class Trainer:
     def _run_stage(self, stage: Stage, stop: StopFlag) -> None:
         cfg, acc, state = self.cfg, self.accelerator, self.state
         optimizer, scheduler = self._start_stage(stage)
-        if should_end_stage(state, stage, cfg.stage_advance_at(stage.segments), cfg.patience):
+        advance_at = cfg.stage_advance_at(stage.segments)  # None: a --steps-from stage
+        if should_end_stage(state, stage, advance_at, cfg.patience):
             return
         batches = Prefetcher(
             lambda step: self._batch(stage, step),
@@ -514,9 +515,7 @@ class Trainer:
                     )
                 if self.on_step is not None:
                     self.on_step(state)
-                if should_end_stage(
-                    state, stage, cfg.stage_advance_at(stage.segments), cfg.patience
-                ):
+                if should_end_stage(state, stage, advance_at, cfg.patience):
                     break
                 tick = time.perf_counter()
         finally:
