@@ -129,6 +129,9 @@ KIND_OVERRIDES: dict[tuple[str, str, str], dict[str, Any]] = {
     # stage, 30 steps of 32 segments at lr 3e-5 (`--curriculum 1x64,1,2,4,32 --lr-from
     # 32:3e-5 --steps-from 32:30`, session 22) lifted seed 1 (32k-128k: 76 of 80 against 62)
     # but cost seeds 0 and 2 (60 and 29 of 80 against 73 and 66): not a preset either.
+    # After the 16-segment stage instead (session 23, runs VG0-VG2) it costs no seed but
+    # gains little (72, 63, 72 against 73, 62, 66), and the two stages take 22-23 minutes
+    # where the 16-segment stage alone takes 7-14.
     # The same shape for Memorize with a last stage of 6 segments (run MM480, session 11):
     # 100 steps, 18 min 58 s on 2 cores; 1.00 at 512 / 4k / 32k tokens (n = 32) and 128k
     # (n = 16) on unseen books. The small-bert recipe above: 0.22 at 4k and 32k there.
