@@ -99,6 +99,10 @@ PRESETS: dict[str, dict[str, Any]] = {
         "long_num_samples": 16,  # from long_from tokens on
         "long_from": 2**21,
         "budget_minutes": 120.0,
+        # samples per forward of the memory models (full attention: 1): against batch 1, the
+        # same answers, 1.7x the tokens/s for 64-token segments and 1.02-1.09x for 480-token
+        # ones (2 cores, reports/README.md)
+        "eval_batch_size": 8,
         "ablation": {"task": "memorize", "segments": 4},
         "full_attention": {"task": "memorize", "curriculum": "1,2,4,7"},
         # The full-attention model again with its position table tiled, for time and memory
@@ -116,6 +120,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "long_num_samples": 256,
         "long_from": 4096 * 499,
         "budget_minutes": 24 * 60.0,
+        "eval_batch_size": 1,
         "ablation": {"task": "memorize", "segments": 7},
         "full_attention": {"task": "memorize", "curriculum": "1"},
         "tiled": {"segments": (8, 16, 32, 64), "num_samples": 64, "max_memory_mb": None},
@@ -140,6 +145,7 @@ class PipelineConfig:
     grid_segments: tuple[int, ...] | None = None
     grid_train_segments: tuple[int, ...] | None = None
     grid_num_samples: int | None = None
+    eval_batch_size: int | None = None  # the RMT's and ARMT's evaluations (full attention: 1)
     ablation: bool = True
     full_attention: bool = True
     train_overrides: dict[str, Any] = field(default_factory=dict)  # on top of the train preset
@@ -167,6 +173,7 @@ class PipelineConfig:
                 "grid_segments",
                 "grid_train_segments",
                 "grid_num_samples",
+                "eval_batch_size",
             )
         }
         unknown = [task for task in self.tasks if task not in TASKS]
@@ -174,6 +181,10 @@ class PipelineConfig:
             raise BenchInputError(f"unknown task(s) {unknown}; choose from {', '.join(TASKS)}")
         if values["num_samples"] < 1 or values["budget_minutes"] < 0:
             raise BenchInputError("--num-samples must be >= 1 and --budget-minutes >= 0")
+        if values["eval_batch_size"] < 1:
+            raise BenchInputError(
+                f"--eval-batch-size must be >= 1, got {values['eval_batch_size']}"
+            )
         self._check_kinds()
         self._check_noise()
         values["eval_noise"] = self.noise if self.eval_noise is None else self.eval_noise
@@ -434,6 +445,8 @@ class Pipeline:
 
         if self.config.eval_noise is not None:
             options = {"noise": self.config.eval_noise, **options}
+        if kind in MODEL_KINDS:  # full attention's memory grows with the batch: one at a time
+            options = {"batch_size": self.config.eval_batch_size, **options}
 
         def run() -> None:
             from rmt_bench.evaluate import EvalConfig, evaluate

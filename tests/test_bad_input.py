@@ -305,6 +305,14 @@ CASES = [
     _case("figures-work-empty", ["figures", "--work", ""], "--work"),
     _case("figures-budget-negative", ["figures", "--budget-minutes", "-1"], "--budget-minutes"),
     _case("figures-num-samples-zero", ["figures", "--num-samples", "0"], "--num-samples"),
+    _case(
+        "figures-eval-batch-size-zero", ["figures", "--eval-batch-size", "0"], "--eval-batch-size"
+    ),
+    _case(
+        "figures-eval-batch-size-text",
+        ["figures", "--eval-batch-size", "many"],
+        "--eval-batch-size",
+    ),
     _case("figures-model-kinds-unknown", ["figures", "--model-kinds", "rmt,lstm"], "--model-kinds"),
     _case("figures-noise-unknown", ["figures", "--noise", "wikipedia"], "--noise"),
     _case("figures-eval-noise-missing", ["figures", "--eval-noise", "pg19:no?split=test"], "no"),

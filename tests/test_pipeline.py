@@ -372,9 +372,31 @@ def test_noise_reaches_training_and_every_evaluation(tmp_path, monkeypatch) -> N
     assert seen[0].noise is None  # EvalConfig's default: books?split=test
 
 
+def test_eval_batch_size_reaches_the_memory_models_not_full_attention(
+    tmp_path, monkeypatch
+) -> None:
+    import rmt_bench.evaluate
+
+    seen: list = []
+    monkeypatch.setattr(rmt_bench.evaluate, "evaluate", seen.append)
+    changes = {"full_attention": True, "model_kinds": ("rmt", "armt"), "eval_batch_size": 4}
+    pipeline = Pipeline(_tiny(tmp_path / "w", **changes))
+    for step in pipeline.steps():
+        if step.phase == "eval":
+            step.run()
+    by_model = {(cfg.name, cfg.batch_size) for cfg in seen}
+    assert {"rmt-memorize", "armt-memorize", "full-attention-memorize"} <= {n for n, _ in by_model}
+    for name, batch_size in by_model:
+        assert batch_size == (1 if name.startswith("full-attention") else 4), name
+    seen.clear()
+    next(s for s in Pipeline(_tiny(tmp_path / "w")).steps() if s.phase == "eval").run()
+    assert seen[0].batch_size == 8  # the cpu preset's
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
+        ({"eval_batch_size": 0}, "--eval-batch-size must be >= 1, got 0"),
         ({"model_kinds": ("rmt", "lstm")}, "bad --model-kinds"),
         ({"model_kinds": ()}, "bad --model-kinds"),
         ({"model_kinds": ("armt", "armt")}, "bad --model-kinds"),

@@ -78,6 +78,14 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     "paper: as --num-samples).",
 )
 @click.option(
+    "--eval-batch-size",
+    type=int,
+    default=None,
+    help="Test samples per forward of the RMT and ARMT evaluations (full attention: one); "
+    "not part of the rows' identity, so a resumed run may change it. "
+    "[default: cpu 8, paper 1]",
+)
+@click.option(
     "--max-length",
     default=None,
     help="Evaluate the final models up to this many tokens, e.g. 64k. "
@@ -128,6 +136,7 @@ def command(
     budget_minutes: float | None,
     num_samples: int | None,
     long_num_samples: int | None,
+    eval_batch_size: int | None,
     max_length: str | None,
     model_kinds: str,
     noise: str | None,
@@ -166,6 +175,7 @@ def command(
         budget_minutes=budget_minutes,
         num_samples=num_samples,
         long_num_samples=long_num_samples,
+        eval_batch_size=eval_batch_size,
         lengths=lengths,
         ablation=not no_ablation,
         full_attention=not no_full_attention,
