@@ -342,13 +342,20 @@ def training_table(logs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _stage_segments(stage: object, curriculum: object, no_curriculum: object) -> object:
-    """Segments trained in 1-based ``stage`` of a run with this curriculum (NA if unknown)."""
+    """Segments trained in 1-based ``stage`` of a run with this curriculum (NA if unknown).
+
+    Entries are as ``--curriculum`` writes them: ``N``, ``NxS`` (N segments of S tokens) or
+    a mixed stage ``A-B`` (its most segments, B).
+    """
+    from rmt_bench.train.config import curriculum_plan  # torch-free
+
     if not isinstance(curriculum, (list, tuple)) or not curriculum:
         return pd.NA
-    if no_curriculum is True:
-        return int(max(curriculum))
     try:
+        segments = [count for count, _ in curriculum_plan(curriculum, 0)]
         index = int(stage) - 1
     except (TypeError, ValueError):
         return pd.NA
-    return int(curriculum[index]) if 0 <= index < len(curriculum) else pd.NA
+    if no_curriculum is True:
+        return max(segments)
+    return segments[index] if 0 <= index < len(segments) else pd.NA

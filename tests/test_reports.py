@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from reports import tables
 from reports.paper import build_report
 from reports.stats import sign_test, wilson_interval
 from reports.style import format_length
@@ -221,6 +222,27 @@ def test_training_csv(built) -> None:
     # stage k of curriculum [1, 2, 4] trains on curriculum[k - 1] segments
     assert dict(zip(logs["stage"], logs["stage_segments"], strict=True)) == {1: 1, 2: 2, 3: 4}
     assert set(logs["task"]) == {"memorize"} and set(logs["model_kind"]) == {"rmt"}
+
+
+@pytest.mark.parametrize(
+    ("curriculum", "no_curriculum", "expected"),
+    [
+        (["1x64", 1, 2, 4, 16], False, [1, 1, 2, 4, 16]),  # the Detect & Memorize preset's
+        ([1, "2-8", "4x480"], False, [1, 8, 4]),  # a mixed stage counts its most segments
+        ([1, 2, 4], True, [4, 4, 4]),  # no curriculum: the last stage's count throughout
+        (["banana"], False, [pd.NA]),
+    ],
+)
+def test_stage_segments_read_every_curriculum_entry_form(curriculum, no_curriculum, expected):
+    logs = pd.DataFrame({
+        "run": "r", "task": "memorize", "model_kind": "rmt", "no_curriculum": no_curriculum,
+        "step": range(1, len(expected) + 1), "stage": range(1, len(expected) + 1),
+        "loss": 1.0, "val_accuracy": None, "curriculum": [curriculum] * len(expected),
+    })  # fmt: skip
+    segments = tables.training_table(logs)["stage_segments"].tolist()
+    assert [None if pd.isna(v) else v for v in segments] == [
+        None if v is pd.NA else v for v in expected
+    ]
 
 
 def test_missing_figures_are_reported(tmp_path) -> None:
