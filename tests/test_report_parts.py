@@ -10,13 +10,11 @@ import pandas as pd
 import pytest
 from test_reports import N, _row, write_synthetic_results  # tests/ is on sys.path under pytest
 
-from generators.errors import BenchInputError
 from reports import tables
 from reports.load import load_rows
 from reports.paper import build_report
 from reports.plot_accuracy import model_label
 from reports.plot_training import plot_training
-from reports.rebuild_rows import expand_summary, model_facts, rebuild
 from reports.style import contiguous_runs, dodge, power_of_two_ticks
 
 
@@ -134,30 +132,6 @@ def test_page_provenance(page) -> None:
     )
     assert "h-rmt-memorize" in text  # the rows' own config hash
     assert "pandas" in text and "python" in text
-
-
-def test_rebuilt_rows_reproduce_the_summary(tmp_path) -> None:
-    summary = pd.DataFrame({
-        "model": ["rmt-memorize", "full-attention-memorize"], "kind": ["rmt", "full-attention"],
-        "task": "memorize", "length": [1024, 512], "n": [8, 0], "accuracy": [0.375, None],
-        "ci_low": None, "ci_high": None, "tokens_per_s": [2048.0, None], "peak_memory_mb": [500.0, None],
-    })  # fmt: skip
-    (tmp_path / "t").mkdir()
-    summary.to_csv(tmp_path / "t" / "summary.csv", index=False)
-    assert rebuild(tmp_path / "t", tmp_path / "rows") == 8 + 16
-    again = tables.summary_table(load_rows(tmp_path / "rows")).set_index("model")
-    assert again.loc["rmt-memorize", "accuracy"] == 0.375 and again.loc["rmt-memorize", "n"] == 8
-    assert again.loc["rmt-memorize", "tokens_per_s"] == pytest.approx(2048.0)
-    assert again.loc["full-attention-memorize", "skipped"] == 16
-    assert model_facts("rmt-detect_memorize-stage8") == (8, True)
-    with pytest.raises(BenchInputError, match="not a model"):
-        expand_summary(summary.assign(model="someone-else"))
-    with pytest.raises(BenchInputError, match="no summary.csv"):
-        rebuild(tmp_path / "nowhere", tmp_path / "rows2")
-    # prompted-LM rows (committed per sample in reports/rows/) are not rebuilt
-    prompted = summary.iloc[:1].assign(model="smollm2", kind="prompted")
-    pd.concat([summary, prompted]).to_csv(tmp_path / "t" / "summary.csv", index=False)
-    assert rebuild(tmp_path / "t", tmp_path / "rows3") == 8 + 16
 
 
 def test_panel_colours_never_run_out() -> None:
