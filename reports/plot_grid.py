@@ -59,8 +59,13 @@ def _segment_size(part: pd.DataFrame) -> int | None:
     return int(ratio.median()) if not ratio.empty and ratio.nunique() == 1 else None
 
 
-def _tick(segments: int, size: int | None, measured: dict[int, int]) -> str:
-    tokens = measured.get(segments, segments * size if size else None)
+def _tick(segments: int, size: int | None, measured: dict[int, set[int]]) -> str:
+    """Segments over tokens; a column pooling several token lengths (a 512-token sample is 2
+    segments of 480, as a 960-token one is) shows their range."""
+    lengths = sorted(measured.get(segments, ()))
+    if len(lengths) > 1:
+        return f"{segments}\n{format_length(lengths[0])}-{format_length(lengths[-1])}"
+    tokens = lengths[0] if lengths else (segments * size if size else None)
     return f"{segments}\n{format_length(tokens)}" if tokens else f"{segments}\n?"
 
 
@@ -106,7 +111,9 @@ def plot_generalization(table: pd.DataFrame, path: str | Path) -> Path:
                 j = columns.index(trained[i])
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#d62728",
                                        linewidth=2.0))  # fmt: skip
-        measured = {int(s): int(n) for s, n in zip(part["segments"], part["length"], strict=True)}
+        measured: dict[int, set[int]] = {}
+        for s, n in zip(part["segments"], part["length"], strict=True):
+            measured.setdefault(int(s), set()).add(int(n))
         ax.set_xticks(range(len(columns)), [_tick(c, size, measured) for c in columns], fontsize=7)
         ax.set_yticks(range(len(trained)),
                       [f"{k} ({format_length(k * size)})" if size else str(k) for k in trained],

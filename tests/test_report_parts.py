@@ -32,6 +32,15 @@ def test_length_ticks_reach_2m_at_every_power_of_two() -> None:
     assert power_of_two_ticks([]) == []
 
 
+def test_grid_ticks_show_every_token_length_a_column_pools() -> None:
+    from reports.plot_grid import _tick
+
+    assert _tick(2, 480, {2: {512, 960}}) == "2\n512-960"  # both are 2 segments of 480
+    assert _tick(4, 480, {4: {1920}}) == "4\n1,920"
+    assert _tick(8, 480, {}) == "8\n3.75k"  # not measured: segments x size
+    assert _tick(8, None, {}) == "8\n?"
+
+
 def test_dodge_separates_series_symmetrically() -> None:
     x = np.array([512.0, 1024.0])
     left, right = dodge(x, 0, 2), dodge(x, 1, 2)
