@@ -353,9 +353,12 @@ def _stage_segments(stage: object, curriculum: object, no_curriculum: object) ->
         return pd.NA
     try:
         segments = [count for count, _ in curriculum_plan(curriculum, 0)]
+    except ValueError:
+        return pd.NA
+    if no_curriculum is True:  # one stage on the most segments, whatever ``stage`` says
+        return max(segments)
+    try:
         index = int(stage) - 1
     except (TypeError, ValueError):
         return pd.NA
-    if no_curriculum is True:
-        return max(segments)
     return segments[index] if 0 <= index < len(segments) else pd.NA

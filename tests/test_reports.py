@@ -231,6 +231,7 @@ def test_training_csv(built) -> None:
         ([1, "2-8", "4x480"], False, [1, 8, 4]),  # a mixed stage counts its most segments
         ([1, 2, 4], True, [4, 4, 4]),  # no curriculum: the last stage's count throughout
         (["banana"], False, [pd.NA]),
+        ([1, 2], False, [1, 2, pd.NA]),  # a stage past the curriculum
     ],
 )
 def test_stage_segments_read_every_curriculum_entry_form(curriculum, no_curriculum, expected):
