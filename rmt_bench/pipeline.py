@@ -94,7 +94,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "short_up_to": 4096,  # tokens: these lengths before the grid
         "grid_segments": (1, 2, 4, 8, 16, 32),
         "grid_train_segments": (1, 2, 4, 8),  # + the last stage; stage checkpoints in the grid
-        "grid_num_samples": 16,
+        "grid_num_samples": 32,  # issue 10: n >= 32 per grid cell
         "num_samples": 64,
         "long_num_samples": 16,  # from long_from tokens on
         "long_from": 2**21,
