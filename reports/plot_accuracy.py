@@ -10,6 +10,7 @@ sample count; the training length and chance accuracy are marked.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +40,10 @@ from reports.style import (
 )
 
 VARIANT_NAMES = {"tiled": "position table tiled", "nocurriculum": "no curriculum"}
-NOTE = "Bars: 95% Wilson interval. Numbers above the bars: samples per point (n)."
+NOTE = (
+    "Bars: 95% Wilson interval. Numbers above the bars: samples per point (n). "
+    "Grid lengths beside a main length (480 beside 512) are in generalization_grid.png."
+)
 
 
 def model_label(model: str, kind: str, task: str) -> str:
@@ -91,6 +95,25 @@ def _first(part: pd.DataFrame, column: str) -> object:
     return values.iloc[0] if not values.empty else None
 
 
+def main_points(curve: pd.DataFrame, min_gap: float = 0.25) -> pd.DataFrame:
+    """A model's rows less the measured ones within ``min_gap`` octaves of one of its rows
+    with more samples: a grid length beside a main one (480 tokens, n = 32, beside 512, n = 64) would
+    cover its point and label. Those rows stay in the CSV and the generalization grid."""
+    measured = curve[curve["n"] > 0]
+
+    def crowded(row: pd.Series) -> bool:  # a skipped length (n = 0) keeps its mark
+        return row["n"] > 0 and bool(
+            (
+                (measured["n"] > row["n"])
+                & (abs((measured["length"] / row["length"]).map(math.log2)) < min_gap)
+            ).any()
+        )
+
+    if measured.empty:
+        return curve
+    return curve[~curve.apply(crowded, axis=1)]
+
+
 def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
     """One panel per task: each model's accuracy vs input length, intervals, n, training length."""
     tasks = task_order(table["task"])
@@ -102,7 +125,7 @@ def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
         colours = _colours(models)
         skipped_shown = False
         for index, (model, kind) in enumerate(models):
-            curve = part[part["model"] == model]
+            curve = main_points(part[part["model"] == model])
             colour = colours[model]
             marker = MARKERS[index % len(MARKERS)]
             train = training_label(_first(curve, "train_segments"), _first(curve, "segment_size"))

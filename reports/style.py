@@ -11,6 +11,7 @@ save_figure(fig, "reports/accuracy_vs_length.png")  # atomic, 150 dpi, closes th
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import matplotlib
@@ -133,6 +134,17 @@ def power_of_two_ticks(lengths: list[int], up_to: int | None = None) -> list[int
     return sorted(ticks)
 
 
+def length_ticks(lengths: list[int], up_to: int | None = None, min_gap: float = 0.25) -> list[int]:
+    """``power_of_two_ticks`` less the measured lengths within ``min_gap`` octaves of a power
+    of two (480 beside 512, 1,920 beside 2,048): their labels would overlap. Their points are
+    still drawn; 1,536 (0.4 octaves from 2,048) keeps its label."""
+    ticks = power_of_two_ticks(lengths, up_to)
+    powers = [t for t in ticks if t & (t - 1) == 0]
+    return [
+        t for t in ticks if t in powers or all(abs(math.log2(t / p)) >= min_gap for p in powers)
+    ]
+
+
 def setup_length_axis(
     ax: plt.Axes,
     lengths: list[int],
@@ -142,14 +154,15 @@ def setup_length_axis(
     """Log2 x axis with a labelled tick at every power of two from the shortest length to
     the longest (or to ``up_to``); labels turn sideways when there are many."""
     ax.set_xscale("log", base=2)
-    ticks = power_of_two_ticks(list(lengths), up_to)
+    ticks = length_ticks(list(lengths), up_to)
     ax.set_xticks(ticks)
     ax.xaxis.set_major_formatter(length_formatter())
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     if len(ticks) > 10:
         ax.tick_params(axis="x", labelrotation=90, labelsize=8)
-    if ticks:
-        ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
+    if ticks:  # every point inside, also a measured length whose label was left out
+        shown = [*ticks, *(int(v) for v in lengths if v and v > 0)]
+        ax.set_xlim(min(shown) / 1.5, max(shown) * 1.5)
     ax.set_xlabel(label)
 
 

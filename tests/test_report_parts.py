@@ -13,9 +13,9 @@ from test_reports import N, _row, write_synthetic_results  # tests/ is on sys.pa
 from reports import tables
 from reports.load import load_rows
 from reports.paper import build_report
-from reports.plot_accuracy import model_label
+from reports.plot_accuracy import main_points, model_label
 from reports.plot_training import plot_training
-from reports.style import contiguous_runs, dodge, power_of_two_ticks
+from reports.style import contiguous_runs, dodge, length_ticks, power_of_two_ticks
 
 
 def test_lines_break_where_a_length_was_not_run() -> None:
@@ -30,6 +30,22 @@ def test_length_ticks_reach_2m_at_every_power_of_two() -> None:
     assert ticks[0] == 64 and ticks[-1] == 2**21 and 2**18 in ticks and len(ticks) == 16
     assert power_of_two_ticks([1536, 4096]) == [1536, 2048, 4096]  # odd lengths kept as measured
     assert power_of_two_ticks([]) == []
+
+
+def test_length_labels_leave_out_a_length_beside_a_power_of_two() -> None:
+    grid_and_main = [480, 512, 960, 1024, 1920, 2048, 2**17]
+    assert length_ticks(grid_and_main) == [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 2**17]
+    assert length_ticks([1536, 4096]) == [1536, 2048, 4096]  # 0.4 octaves from 2,048: kept
+    assert length_ticks([3992, 7984]) == [4096, 7984]  # no power of two beside 7,984 here
+    assert length_ticks([]) == []
+
+
+def test_accuracy_figure_leaves_out_a_grid_point_beside_a_main_point() -> None:
+    curve = pd.DataFrame(
+        {"length": [480, 512, 960, 1024, 1536, 4096], "n": [32, 64, 32, 0, 32, 64]}
+    )  # 1,024 was skipped (n = 0): 960 stays; 1,536 has no neighbour
+    assert main_points(curve)["length"].tolist() == [512, 960, 1024, 1536, 4096]
+    assert main_points(curve.iloc[:0]).empty
 
 
 def test_grid_ticks_show_every_token_length_a_column_pools() -> None:
