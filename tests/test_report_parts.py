@@ -167,3 +167,34 @@ def test_panel_colours_never_run_out() -> None:
     assert colours["rmt-m0"] == "#d62728" and colours["full"] == "#7f7f7f"
     # red, then the five spare colours that are no kind's colour: distinct while they last
     assert len(set(list(colours.values())[:6])) == 6
+
+
+def test_long_attention_panels_draw_the_memory_the_fact_and_the_strongest_keys() -> None:
+    import torch
+
+    from reports.plot_attention import FACT_CONTEXT, STRONGEST_KEYS, _with_gaps, shown_keys
+    from rmt_bench.memory_attention import StepMap
+
+    total, strong = 480, 300
+    weights = torch.full((2, 3, total), 0.5 / total)
+    weights[1, 0, strong] = 0.5  # one key that one layer attends to
+    step = StepMap(
+        segment=2, layers=[0, 1], weights=weights, query_positions=[1, 2, 3],
+        query_labels=["a", "b", "c"], key_labels=[f"t{i}" for i in range(total)],
+        memory_keys=list(range(1, 11)), highlight_keys=[200, 201],
+    )  # fmt: skip
+    keys = shown_keys(step, budget=60, tail=5)
+    base = 2 + 10 + 5 + 2 + 2 * FACT_CONTEXT  # ends, memory, tail, fact and its neighbours
+    assert len(keys) == min(60, base + STRONGEST_KEYS) and keys == sorted(set(keys))
+    assert {0, total - 1, strong, *range(1, 11), *range(total - 5, total)} <= set(keys)
+    assert set(range(200 - FACT_CONTEXT, 202 + FACT_CONTEXT)) <= set(keys)
+    assert shown_keys(step, budget=total) == list(range(total))  # fits: every key
+
+    drawn = _with_gaps(step, keys)
+    gaps = [label for label in drawn.key_labels if label.startswith("...")]
+    assert sum(int(label.split()[1]) for label in gaps) == total - len(keys)  # nothing lost
+    assert np.isnan(drawn.weights).sum() == 2 * 3 * len(gaps)
+    column = drawn.key_labels.index(f"t{strong}")
+    assert drawn.weights[1, 0, column] == 0.5
+    assert [drawn.key_labels[i] for i in drawn.highlight_keys] == ["t200", "t201"]
+    assert [drawn.key_labels[i] for i in drawn.memory_keys] == [f"t{i}" for i in range(1, 11)]
