@@ -24,6 +24,7 @@ from reports.accuracy_marks import (
     training_label,
     training_tokens,
 )
+from reports.paper_results import mark_paper
 from reports.style import (
     MARKERS,
     MEMORY_KINDS,
@@ -142,6 +143,7 @@ def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:
                                _first(part[part["model"] == m], "segment_size")) for m, _ in models):  # fmt: skip
             ax.plot([], [], color="#444444", linestyle=(0, (4, 2)), linewidth=1.0,
                     label="training length (dashed vertical)")  # fmt: skip
+        mark_paper(ax, task)
         mark_chance(ax, [task])
         percent_axis(ax)
         ax.set_title(task_name(task), loc="left", fontsize=11, fontweight="bold")

@@ -198,3 +198,20 @@ def test_long_attention_panels_draw_the_memory_the_fact_and_the_strongest_keys()
     assert drawn.weights[1, 0, column] == 0.5
     assert [drawn.key_labels[i] for i in drawn.highlight_keys] == ["t200", "t201"]
     assert [drawn.key_labels[i] for i in drawn.memory_keys] == [f"t{i}" for i in range(1, 11)]
+
+
+def test_paper_reference_points_are_the_papers_table_in_tokens() -> None:
+    from reports.paper_results import mark_paper, paper_points
+
+    memorize = paper_points("memorize")
+    assert memorize[-1] == (4096 * 499, pytest.approx(0.906))
+    assert memorize[0] == (64 * 499, pytest.approx(0.983))
+    assert [t for t, _ in memorize] == sorted(t for t, _ in memorize)
+    assert paper_points("reasoning")[0] == (8 * 499, pytest.approx(0.974))
+    assert paper_points("babi:qa2") == []  # not in the paper's figure: nothing drawn
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert mark_paper(ax, "detect_memorize") and not mark_paper(ax, "babi:qa2")
+    assert len(ax.lines) == 1 and ax.lines[0].get_ydata()[-1] == pytest.approx(96.2)
+    plt.close(fig)
