@@ -559,7 +559,8 @@ class Pipeline:
         return {"model_kind": "full-attention", "curriculum": full["curriculum"]}
 
     def _stage_steps(self, kind: str, task: str, main_lengths: list[int], n: int) -> list[Step]:
-        """The chosen stage checkpoints of run ``KIND-TASK`` at the grid's lengths."""
+        """The chosen stage checkpoints of run ``KIND-TASK`` at the grid's lengths and at
+        each one's own training length."""
         run = f"{kind}-{task}"
         recipe = self._train_config(task, {"model_kind": kind})
         size = recipe.final_segment_size
@@ -575,7 +576,10 @@ class Pipeline:
                 continue
             name = run if last else f"{run}-stage{index}"
             folder = self.runs / run / ("" if last else f"stage-{index}")
-            for length in grid:
+            # and at its own training length (the grid's diagonal; 3 or 6 segments is no
+            # grid column), on segments of its own size: the final model's 1x64 stages aside
+            own = [segments * size] if stage_size == size else []
+            for length in sorted({*grid, *own}):
                 if last and length in main_lengths:
                     continue  # already a short/long-length step of the final model
                 steps.append(self._eval_step(name, folder, task, length, kind, n))

@@ -203,6 +203,16 @@ def test_grid_keeps_the_chosen_stages_and_the_final_model(tmp_path) -> None:
     )  # the final model at the grid's 4 segments
 
 
+def test_grid_evaluates_each_checkpoint_at_its_own_training_length(tmp_path) -> None:
+    train = {**TINY_TRAIN, "curriculum": "1,3"}  # 3 segments: no grid column
+    config = _tiny(tmp_path, lengths=(16, 32), grid_segments=(1, 2, 4), grid_train_segments=(1,),
+                   grid_num_samples=1, train_overrides=train)  # fmt: skip
+    names = [step.name for step in Pipeline(config).steps()]
+    assert "eval rmt-memorize memorize @ 48 tokens" in names  # the final model's 3 x 16
+    stage1 = [n for n in names if "stage1" in n]
+    assert stage1 == [f"eval rmt-memorize-stage1 memorize @ {n} tokens" for n in (16, 32, 64)]
+
+
 def test_tasks_with_other_segment_sizes_share_the_token_lengths(tmp_path) -> None:
     # the cpu-tiny recipes: Detect & Memorize on 480-token segments, Reasoning on 64
     train = {key: value for key, value in TINY_TRAIN.items() if key != "segment_size"}
@@ -444,9 +454,10 @@ def test_tiny_armt_pipeline_writes_armt_rows(tmp_path, monkeypatch) -> None:
         "train armt-memorize": "done",
         "eval armt-memorize memorize @ 16 tokens": "done",
         "eval armt-memorize-stage1 memorize @ 16 tokens": "done",
+        "eval armt-memorize memorize @ 32 tokens": "done",  # its own 2 training segments
         "report": "done",
     }
     rows = _rows(tmp_path / "results" / "armt-memorize.memorize.jsonl")
-    assert [(r["kind"], r["length"]) for r in rows] == [("armt", 16)]
+    assert [(r["kind"], r["length"]) for r in rows] == [("armt", 16), ("armt", 32)]
     saved = json.loads((tmp_path / "runs" / "armt-memorize" / "config.json").read_text())
     assert saved["kind"] == "armt"
