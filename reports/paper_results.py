@@ -12,8 +12,9 @@ They are reference values from the publication, not results of this suite.
 from __future__ import annotations
 
 from reports.style import plt
+from rmt_bench.train.presets import PRESETS
 
-PAPER_SEGMENT_TOKENS = 499
+PAPER_SEGMENT_TOKENS = int(PRESETS["paper"]["segment_size"])  # 499: the paper's recipe
 # segments -> accuracy (%) per task; a dash in the paper's table is left out
 PAPER_ACCURACY: dict[str, dict[int, float]] = {
     "memorize": {64: 98.3, 256: 95.3, 1024: 92.8, 2048: 90.5, 4096: 90.6},

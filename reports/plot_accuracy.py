@@ -10,9 +10,9 @@ sample count; the training length and chance accuracy are marked.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reports.accuracy_marks import (
@@ -98,21 +98,14 @@ def _first(part: pd.DataFrame, column: str) -> object:
 
 def main_points(curve: pd.DataFrame, min_gap: float = 0.25) -> pd.DataFrame:
     """A model's rows less the measured ones within ``min_gap`` octaves of one of its rows
-    with more samples: a grid length beside a main one (480 tokens, n = 32, beside 512, n = 64) would
-    cover its point and label. Those rows stay in the CSV and the generalization grid."""
-    measured = curve[curve["n"] > 0]
-
-    def crowded(row: pd.Series) -> bool:  # a skipped length (n = 0) keeps its mark
-        return row["n"] > 0 and bool(
-            (
-                (measured["n"] > row["n"])
-                & (abs((measured["length"] / row["length"]).map(math.log2)) < min_gap)
-            ).any()
-        )
-
-    if measured.empty:
-        return curve
-    return curve[~curve.apply(crowded, axis=1)]
+    with more samples: a grid length beside a main one (480 tokens, n = 32, beside 512, n = 64)
+    would cover its point and label. Those rows stay in the CSV and the generalization grid.
+    A skipped length (n = 0) keeps its mark."""
+    lengths = curve["length"].to_numpy(dtype=float)
+    n = curve["n"].to_numpy(dtype=float)
+    close = np.abs(np.log2(lengths[:, None] / lengths[None, :])) < min_gap  # (row, other)
+    crowded = (n > 0) & (close & (n[None, :] > n[:, None])).any(axis=1)
+    return curve[~crowded]
 
 
 def plot_accuracy_vs_length(table: pd.DataFrame, path: str | Path) -> Path:

@@ -125,6 +125,12 @@ def _with_gaps(step: Any, keys: list[int]) -> Any:
     )
 
 
+def _drawn(keys: list[int], step: Any) -> str:
+    """ ", K of T inputs drawn" when a panel leaves inputs out, else nothing."""
+    total = len(step.key_labels)
+    return f", {len(keys)} of {total} inputs drawn" if len(keys) < total else ""
+
+
 def _panel(ax: Any, step: Any, li: int, heading: str, show_keys: bool) -> Any:
     weights = np.asarray(step.weights[li], dtype=np.float32)
     cmap = plt.get_cmap("viridis").with_extremes(bad="#d9d9d9")  # gaps: grey
@@ -166,8 +172,9 @@ def _panel(ax: Any, step: Any, li: int, heading: str, show_keys: bool) -> Any:
 
 def plot_memory_attention(maps: Any, path: str | Path, title: str = "") -> Path:
     """Draw the write and read maps of ``maps`` (every drawn layer) into one PNG."""
-    write = _with_gaps(maps.write, shown_keys(maps.write))
-    read = _with_gaps(maps.read, shown_keys(maps.read, tail=QUESTION_TAIL))
+    write_keys = shown_keys(maps.write)
+    read_keys = shown_keys(maps.read, tail=QUESTION_TAIL)
+    write, read = _with_gaps(maps.write, write_keys), _with_gaps(maps.read, read_keys)
     layers = len(write.layers)
     heights = [max(len(write.query_labels), 3)] * layers + [max(len(read.query_labels), 3)] * layers
     width = min(max(8.0, 0.12 * max(len(write.key_labels), len(read.key_labels))), 24.0)
@@ -178,9 +185,7 @@ def plot_memory_attention(maps: Any, path: str | Path, title: str = "") -> Path:
         gridspec_kw={"height_ratios": heights},
         squeeze=False,
     )
-    where = f"segment {write.segment + 1} of {maps.segments}"
-    if len(write.key_labels) != len(maps.write.key_labels):
-        where += f", {len(shown_keys(maps.write))} of {len(maps.write.key_labels)} inputs drawn"
+    where = f"segment {write.segment + 1} of {maps.segments}" + _drawn(write_keys, maps.write)
     for li, layer in enumerate(write.layers):
         heading = (
             f"write, layer {layer}: memory write positions -> inputs of {where} "
@@ -192,12 +197,7 @@ def plot_memory_attention(maps: Any, path: str | Path, title: str = "") -> Path:
         heading = (
             f"read, layer {layer}: answer/question positions -> inputs of segment "
             f"{read.segment + 1} of {maps.segments} (the last; [MEMk] = memory read slots"
-            + (
-                f"; {len(shown_keys(maps.read, tail=QUESTION_TAIL))} of "
-                f"{len(maps.read.key_labels)} inputs drawn)"
-                if len(read.key_labels) != len(maps.read.key_labels)
-                else ")"
-            )
+            f"{_drawn(read_keys, maps.read)})"
         )
         ax = axes[layers + li, 0]
         image = _panel(ax, read, li, heading, show_keys=li == layers - 1)

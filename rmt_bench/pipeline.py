@@ -576,10 +576,9 @@ class Pipeline:
                 continue
             name = run if last else f"{run}-stage{index}"
             folder = self.runs / run / ("" if last else f"stage-{index}")
-            # and at its own training length (the grid's diagonal; 3 or 6 segments is no
-            # grid column), on segments of its own size: the final model's 1x64 stages aside
-            own = [segments * size] if stage_size == size else []
-            for length in sorted({*grid, *own}):
+            # and at its own training length (the grid's diagonal: 3 or 6 segments is no
+            # grid column); every stage kept here trained on segments of ``size``
+            for length in sorted({*grid, segments * size}):
                 if last and length in main_lengths:
                     continue  # already a short/long-length step of the final model
                 steps.append(self._eval_step(name, folder, task, length, kind, n))
