@@ -40,7 +40,11 @@ Steps, in order of priority (the evaluation budget cuts from the end of the list
    length before the next (a budget cut stops RMT and ARMT at the same length), while the
    evaluation budget lasts (cpu: 64 samples per length up to 1M tokens and 16 at 2M, the
    sample counts issue 10 asks of the reference run).
-5. report: ``reports.paper.build_report`` over WORK/results and WORK/runs.
+5. eval, beyond: the preset's ``beyond`` length past the main ones, for the kinds it names
+   (cpu: the ARMT models at 10M tokens, n = 8, issue 16), when the preset's lengths are used
+   whole (``beyond`` unset) or ``beyond=True``; ``--max-length`` and explicit ``lengths``
+   leave it out unless asked for.
+6. report: ``reports.paper.build_report`` over WORK/results and WORK/runs.
 
 Noise: ``noise`` is the noise source of the training samples (the training option
 ``noise``; unset: ``books?split=train``, ``generators.default_noise``), ``eval_noise``
@@ -108,6 +112,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         # The full-attention model again with its position table tiled, for time and memory
         # at lengths past its 512 positions (8k tokens = 128 segments of 64).
         "tiled": {"segments": (8, 16, 32, 64, 128), "num_samples": 4, "max_memory_mb": 8192},
+        # Past the main lengths, last: issue 16's ARMT evaluation at 10M tokens (n >= 8). About
+        # 4 hours on 2 cores for the three ARMT models; the RMT's (MiniLM) would take 6.
+        "beyond": {"length": 10 * 2**20, "num_samples": 8, "model_kinds": ("armt",)},
     },
     "paper": {
         "train_preset": "paper",
@@ -124,6 +131,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "ablation": {"task": "memorize", "segments": 7},
         "full_attention": {"task": "memorize", "curriculum": "1"},
         "tiled": {"segments": (8, 16, 32, 64), "num_samples": 64, "max_memory_mb": None},
+        "beyond": {"length": 20480 * 499, "num_samples": 8, "model_kinds": ("armt",)},  # ~10M
     },
 }
 
@@ -148,6 +156,7 @@ class PipelineConfig:
     eval_batch_size: int | None = None  # the RMT's and ARMT's evaluations (full attention: 1)
     ablation: bool = True
     full_attention: bool = True
+    beyond: bool | None = None  # the preset's ``beyond`` step; None: when ``lengths`` is unset
     train_overrides: dict[str, Any] = field(default_factory=dict)  # on top of the train preset
     progress: bool = True
     model_kinds: tuple[str, ...] = ("rmt",)  # of MODEL_KINDS; each trained on every task
@@ -187,6 +196,7 @@ class PipelineConfig:
             )
         self._check_kinds()
         self._check_noise()
+        values["beyond"] = self.lengths is None if self.beyond is None else self.beyond
         values["eval_noise"] = self.noise if self.eval_noise is None else self.eval_noise
         return dataclasses.replace(self, **values)
 
@@ -521,8 +531,23 @@ class Pipeline:
                 for t in cfg.tasks
                 for k in kinds
             ]
+        if cfg.beyond:
+            steps += self._beyond_steps(max(lengths))
         steps.append(Step("report", "report", lambda: False, self._report))
         return steps
+
+    def _beyond_steps(self, longest: int) -> list[Step]:
+        """The preset's ``beyond`` length for the kinds it names, when past the main lengths."""
+        beyond = self.preset["beyond"]
+        if beyond["length"] <= longest:
+            return []
+        n = min(beyond["num_samples"], self.config.num_samples)
+        return [
+            self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, beyond["length"], k, n)
+            for t in self.config.tasks
+            for k in self.config.model_kinds
+            if k in beyond["model_kinds"]
+        ]
 
     def _grid_steps(
         self, ablation: dict | None, full: dict | None, main_lengths: list[int]

@@ -422,6 +422,51 @@ def test_bad_kinds_and_noise_sources_fail_before_any_work(tmp_path, changes, mes
     assert not (tmp_path / "w").exists()
 
 
+def test_beyond_evaluates_the_named_kinds_last_and_only_when_asked(tmp_path, monkeypatch) -> None:
+    from rmt_bench import pipeline as module
+
+    beyond = {"length": 128, "num_samples": 3, "model_kinds": ("armt",)}
+    monkeypatch.setitem(module.PRESETS["cpu"], "beyond", beyond)
+    kinds = ("rmt", "armt")
+    asked = Pipeline(_tiny(tmp_path, model_kinds=kinds, num_samples=5, beyond=True)).steps()
+    names = [s.name for s in asked]
+    assert names[-2:] == ["eval armt-memorize memorize @ 128 tokens", "report"]
+    assert not any("rmt-memorize memorize @ 128" in n and "armt" not in n for n in names)
+    (tmp_path / "results").mkdir()
+    rows = [{"length": 128, "sample_id": str(i)} for i in range(3)]
+    (tmp_path / "results" / "armt-memorize.memorize.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows)
+    )
+    assert asked[-2].done()  # 3 samples, not num_samples' 5
+    # explicit lengths (as --max-length gives) leave it out unless asked for
+    plain = [s.name for s in Pipeline(_tiny(tmp_path, model_kinds=kinds)).steps()]
+    assert not any("@ 128 tokens" in n for n in plain)
+    # a beyond length the main lengths already reach adds nothing
+    monkeypatch.setitem(module.PRESETS["cpu"], "beyond", {**beyond, "length": 32})
+    within = [s.name for s in Pipeline(_tiny(tmp_path, model_kinds=kinds, beyond=True)).steps()]
+    assert within == plain
+
+
+def test_figures_dry_run_adds_armt_at_10m_to_the_whole_preset(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from rmt_bench.cli import cli
+
+    args = ["figures", "--work", str(tmp_path / "w"), "--tasks", "memorize", "--dry-run",
+            "--model-kinds", "rmt,armt"]  # fmt: skip
+    whole = CliRunner().invoke(cli, args)
+    assert whole.exit_code == 0, whole.output
+    at_10m = [
+        line.split(maxsplit=3)[3] for line in whole.output.splitlines() if "10,485,760" in line
+    ]
+    assert at_10m == ["eval armt-memorize memorize @ 10,485,760 tokens"]
+    for extra, expected in ((["--max-length", "4k"], 0), (["--max-length", "4k", "--beyond"], 1),
+                            (["--no-beyond"], 0)):  # fmt: skip
+        result = CliRunner().invoke(cli, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        assert result.output.count("@ 10,485,760 tokens") == expected, extra
+
+
 def test_figures_dry_run_shows_armt_and_noise(tmp_path) -> None:
     from click.testing import CliRunner
 

@@ -114,6 +114,12 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
 @click.option("--no-ablation", is_flag=True, help="Skip the no-curriculum model.")
 @click.option("--no-full-attention", is_flag=True, help="Skip the full-attention baseline.")
 @click.option(
+    "--beyond/--no-beyond",
+    default=None,
+    help="Evaluate the ARMT models at 10M tokens (n = 8; paper: 20,480 segments of 499) after "
+    "every main length (about 4 hours on 2 cores). [default: on, off with --max-length]",
+)
+@click.option(
     "--set",
     "sets",
     multiple=True,
@@ -143,6 +149,7 @@ def command(
     eval_noise: str | None,
     no_ablation: bool,
     no_full_attention: bool,
+    beyond: bool | None,
     sets: tuple[str, ...],
     no_progress: bool,
     dry_run: bool,
@@ -179,6 +186,7 @@ def command(
         lengths=lengths,
         ablation=not no_ablation,
         full_attention=not no_full_attention,
+        beyond=beyond,
         train_overrides=_parse_set(sets),
         progress=not no_progress,
         model_kinds=tuple(k.strip() for k in model_kinds.split(",") if k.strip()),
