@@ -73,7 +73,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
@@ -514,11 +514,7 @@ class Pipeline:
             steps.append(self._train_step(f"full-attention-{full['task']}", full["task"], extra))
 
         for length in short:
-            steps += [
-                self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, length, k)
-                for t in cfg.tasks
-                for k in kinds
-            ]
+            steps += self._final_steps(length, kinds)
         steps += self._grid_steps(ablation, full, lengths)
         if full and full["task"] in cfg.tasks:
             steps += self._tiled_steps(full)
@@ -526,11 +522,7 @@ class Pipeline:
             # Fewer samples at the longest lengths on CPU (the intervals in the figure show it).
             long_n = min(cfg.long_num_samples, cfg.num_samples)
             n = long_n if length >= cfg.long_from else None
-            steps += [
-                self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, length, k, n)
-                for t in cfg.tasks
-                for k in kinds
-            ]
+            steps += self._final_steps(length, kinds, n)
         if cfg.beyond:
             steps += self._beyond_steps(max(lengths))
         steps.append(Step("report", "report", lambda: False, self._report))
@@ -541,12 +533,16 @@ class Pipeline:
         beyond = self.preset["beyond"]
         if beyond["length"] <= longest:
             return []
+        kinds = [k for k in self.config.model_kinds if k in beyond["model_kinds"]]
         n = min(beyond["num_samples"], self.config.num_samples)
+        return self._final_steps(beyond["length"], kinds, n)
+
+    def _final_steps(self, length: int, kinds: Sequence[str], n: int | None = None) -> list[Step]:
+        """Every task's final model of each of ``kinds`` at ``length``, task by task."""
         return [
-            self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, beyond["length"], k, n)
+            self._eval_step(f"{k}-{t}", self.runs / f"{k}-{t}", t, length, k, n)
             for t in self.config.tasks
-            for k in self.config.model_kinds
-            if k in beyond["model_kinds"]
+            for k in kinds
         ]
 
     def _grid_steps(
