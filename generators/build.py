@@ -118,6 +118,7 @@ def build_sample(
     text: bool = True,
     distractors: int = 0,
     noise_distractors: int = 0,
+    same_axis: float | None = None,
 ) -> dict[str, Any]:
     """One sample row (see docs/interfaces.md); ``with_ids`` adds context_ids/question_ids.
 
@@ -128,7 +129,10 @@ def build_sample(
     leave the answer unchanged (``generators.distractors``); the row's ``answer_fact``
     is the index of the fact that answers. ``noise_distractors`` N > 0 (qa1, training
     only) adds 0..N fact-like sentences of the noise among the facts, in ``facts`` too.
-    0 for both leaves every sample byte-identical.
+    0 for both leaves every sample byte-identical. ``same_axis`` (built-in qa4, the
+    reasoning task; training only): the share of samples whose two relations lie on one
+    axis (``generators.world.relation_pair``); None keeps the natural draw and every
+    sample byte-identical, a share adds ``same_axis`` to the row.
     """
     spec = get_task(task)
     length = parse_length(length)
@@ -154,7 +158,9 @@ def build_sample(
         raise BenchInputError(
             f"distractors apply to qa1 facts (memorize, detect_memorize), not {spec.name!r}"
         )
-    draw = source.draw(spec.fact_kind, rng, distractors=int(distractors))  # checks its own kind
+    draw = source.draw(  # checks its own kind
+        spec.fact_kind, rng, distractors=int(distractors), same_axis=same_axis
+    )
     if noise_distractors:
         draw = _with_noise_distractors(draw, pool, int(noise_distractors), length, rng)
     labels = source.labels(spec.fact_kind)
@@ -291,6 +297,8 @@ def build_sample(
     }
     if distractors or noise_distractors:
         row["answer_fact"] = draw.answer_fact
+    if same_axis is not None:
+        row["same_axis"] = float(same_axis)
     if with_ids:
         row["context_ids"] = (
             np.concatenate(id_parts).astype(np.int32, copy=False) if text else TokenPieces(id_parts)

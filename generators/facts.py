@@ -71,17 +71,30 @@ class FactSource:
     lang: str = "en"
     split: str = "train"
 
-    def draw(self, kind: str | int, rng: np.random.Generator, distractors: int = 0) -> Draw:
+    def draw(
+        self,
+        kind: str | int,
+        rng: np.random.Generator,
+        distractors: int = 0,
+        same_axis: float | None = None,
+    ) -> Draw:
         """The facts, question and answer of one sample; ``distractors``: up to that many
-        extra qa1 facts (0..N, drawn per sample) that leave the answer unchanged."""
+        extra qa1 facts (0..N, drawn per sample) that leave the answer unchanged;
+        ``same_axis``: built-in qa4 only, the share of pairs whose outer rooms lie on one
+        axis (``generators.world.relation_pair``; None: the natural one in three)."""
         if distractors and kind not in DISTRACTOR_KINDS:
             raise BenchInputError(
                 f"distractors apply to qa1 facts (memorize, detect_memorize), not {kind!r}"
             )
+        if same_axis is not None and (kind != "qa4" or self.path is not None):
+            raise BenchInputError(
+                f"same_axis applies to the built-in qa4 facts (reasoning), not {kind!r} "
+                f"from {self.spec!r}"
+            )
         if kind == "qa1":
             return self._qa1(rng, distractors)
         if kind == "qa4":
-            return self._qa4(rng)
+            return self._qa4(rng, same_axis)
         if isinstance(kind, int):
             return self._story(kind, rng)
         raise BenchInputError(f"unknown fact kind {kind!r}")
@@ -119,9 +132,9 @@ class FactSource:
         check_answer(facts, question, answer)
         return Draw(facts, question, answer, at)
 
-    def _qa4(self, rng: np.random.Generator) -> Draw:
+    def _qa4(self, rng: np.random.Generator, same_axis: float | None = None) -> Draw:
         if self.path is None:
-            facts, question = relation_pair(rng)
+            facts, question = relation_pair(rng, same_axis)
             return Draw(facts, question, answer_relation(facts, question))
         examples = self._examples(4)
         example = examples[int(rng.integers(len(examples)))]

@@ -6,6 +6,7 @@ functions of the facts, never stored beside them:
     fact, question = movement_fact(rng)          # "Mary moved to the bathroom.", "Where is Mary?"
     answer_where(fact_sentences, "Mary")         # "bathroom"
     facts, question = relation_pair(rng)         # two qa4 facts sharing one room, a question
+    relation_pair(rng, same_axis=1.0)            # the two outer rooms on opposite sides
     answer_relation(facts, question)             # the room the question asks for
 
 All three paper tasks share the six answer classes ``ROOMS`` (in this order).
@@ -69,7 +70,9 @@ def answer_where(facts: Sequence[str], who: str) -> str:
     return place
 
 
-def relation_pair(rng: np.random.Generator) -> tuple[tuple[str, str], str]:
+def relation_pair(
+    rng: np.random.Generator, same_axis: float | None = None
+) -> tuple[tuple[str, str], str]:
     """Two qa4 facts around one shared room and a question about one of the relations.
 
     As in bAbI qa4: "The hallway is east of the bathroom." + "The bedroom is west
@@ -79,10 +82,24 @@ def relation_pair(rng: np.random.Generator) -> tuple[tuple[str, str], str]:
     the a?" / "What is the a <dir> of?" (answer b). The two outer rooms sit on
     different sides of the shared room, so every question has exactly one answer
     (the shared room itself can be the answer, as in bAbI).
+
+    ``same_axis``: None draws the second side uniformly from the three left, so one
+    pair in three has its outer rooms on opposite sides of the shared room, on one axis
+    ("east of" and "west of" the hub), where only the direction and the order of the
+    rooms tell them apart. A share in [0, 1] draws that geometry with that probability
+    instead (a training lever, ``rmt-bench train --same-axis``); other rooms and the
+    question are drawn as before, but from another random stream than None's.
     """
+    if same_axis is not None and not 0.0 <= same_axis <= 1.0:
+        raise BenchInputError(f"same_axis must be in [0, 1], got {same_axis}")
     hub, first, second = (ROOMS[i] for i in rng.choice(len(ROOMS), size=3, replace=False))
     d1 = _pick(rng, DIRECTIONS)
-    d2 = _pick(rng, [d for d in DIRECTIONS if d != d1])  # two different sides of the hub
+    if same_axis is None:
+        d2 = _pick(rng, [d for d in DIRECTIONS if d != d1])  # two different sides of the hub
+    elif rng.random() < same_axis:
+        d2 = OPPOSITE[d1]
+    else:
+        d2 = _pick(rng, [d for d in DIRECTIONS if d not in (d1, OPPOSITE[d1])])
     facts = []
     relations = []  # (a, dir, b): "The a is dir of the b."
     for room, direction in ((first, d1), (second, d2)):

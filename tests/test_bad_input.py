@@ -142,6 +142,12 @@ CASES = [
         "--distractors applies to memorize",
     ),
     _case(
+        "train-same-axis-high",
+        _with(TRAIN, "--task", "reasoning", "--same-axis", "1.5"),
+        "--same-axis must be in [0, 1]",
+    ),
+    _case("train-same-axis-memorize", _with(TRAIN, "--same-axis", "0.5"), "applies to reasoning"),
+    _case(
         "train-armt-memory-zero",
         _with(TRAIN, "--model-kind", "armt", "--memory-tokens", "0"),
         "--memory-tokens >= 1",

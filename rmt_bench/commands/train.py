@@ -166,6 +166,14 @@ def _options(func: Any) -> Any:
             "fact. [default: 0]",
         ),
         click.option(
+            "--same-axis",
+            type=float,
+            help="Reasoning: the share (0..1) of training samples whose two relations lie "
+            "on one axis, the outer rooms on opposite sides of the shared room, where only "
+            "the direction and the order of the rooms tell them apart; validation keeps "
+            "the natural draw. [default: the natural one in three]",
+        ),
+        click.option(
             "--init-from",
             type=click.Path(exists=True, file_okay=False),
             help="Start stage 1 from this checkpoint's weights (same model shape). "

@@ -172,6 +172,10 @@ class TrainConfig:
     distractors: int = 0
     # ... and 0..N fact-like sentences of the noise itself (generators.distractors)
     noise_distractors: int = 0
+    # reasoning: the share of training samples whose two relations lie on one axis, the
+    # outer rooms on opposite sides of the shared one (generators.world.relation_pair);
+    # validation and evaluation keep the natural one in three. None: the natural draw
+    same_axis: float | None = None
     init_from: str | None = None  # a checkpoint folder whose weights stage 1 starts from
     steps_per_stage: int = 3000
     # (segments, steps): stages of at least that many segments run that many steps, not
@@ -305,6 +309,19 @@ class TrainConfig:
                 "--armt-gate-supervision marks: use one of them"
             )
 
+    def _check_same_axis(self) -> None:
+        from generators.tasks import get_task
+
+        if not (isinstance(self.same_axis, (int, float)) and 0 <= self.same_axis <= 1):
+            raise BenchInputError(f"--same-axis must be in [0, 1], got {self.same_axis}")
+        if get_task(self.task or "").fact_kind != "qa4":
+            raise BenchInputError(f"--same-axis applies to reasoning, not {self.task!r}")
+        if self.data is not None or self.facts != "builtin":
+            raise BenchInputError(
+                "--same-axis applies to the built-in facts generated on the fly, "
+                "not to --data or --facts babi:..."
+            )
+
     def validate(self) -> TrainConfig:
         """Raise ``BenchInputError`` naming the first bad option; return self."""
         if not self.task:
@@ -361,6 +378,8 @@ class TrainConfig:
             )
         if self.distractors or self.noise_distractors:
             self._check_distractors()
+        if self.same_axis is not None:
+            self._check_same_axis()
         if self.extend_positions is not None:
             if self.extend_positions < 1:
                 raise BenchInputError(

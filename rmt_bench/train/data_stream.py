@@ -13,6 +13,8 @@ Two sources, one interface (``SampleSource``):
   own range, 8..32, the same way, whatever ``segment_mix`` says. ``distractors=N``
   gives training samples (not validation ones) 0..N extra qa1 facts,
   ``noise_distractors=N`` 0..N fact-like noise sentences (``generators.distractors``).
+  ``same_axis=P`` (reasoning) draws training samples' two relations on one axis with
+  probability P (``generators.world.relation_pair``); validation keeps the natural draw.
 * ``DatasetSource`` reads a folder written by ``rmt-bench generate`` (``--data
   DIR``): a stage uses the rows whose token count fills exactly its number of
   segments; the last ``val_samples`` of them (in id order) are held out for
@@ -79,11 +81,13 @@ class GeneratedSource:
         segment_mix: str = "exact",
         distractors: int = 0,
         noise_distractors: int = 0,
+        same_axis: float | None = None,
     ) -> None:
         self.task = task
         self.segment_mix = segment_mix
         self.distractors = distractors
         self.noise_distractors = noise_distractors
+        self.same_axis = same_axis
         self.tokenizer = tokenizer
         self.facts = facts
         self.noise = noise
@@ -106,6 +110,7 @@ class GeneratedSource:
             verify=False,
             distractors=self.distractors if train else 0,
             noise_distractors=self.noise_distractors if train else 0,
+            same_axis=self.same_axis if train else None,
         )
 
     def sample_length(self, stage: Stage, index: int) -> int:
@@ -146,6 +151,7 @@ class GeneratedSource:
             "validation_seed": validation_seed(self.run_seed),
             **({"distractors": self.distractors} if self.distractors else {}),
             **({"noise_distractors": self.noise_distractors} if self.noise_distractors else {}),
+            **({"same_axis": self.same_axis} if self.same_axis is not None else {}),
         }
 
 

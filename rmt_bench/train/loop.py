@@ -149,6 +149,7 @@ def make_source(cfg: TrainConfig, tokenizer: str) -> SampleSource:
             segment_mix=cfg.segment_mix,
             distractors=cfg.distractors,
             noise_distractors=cfg.noise_distractors,
+            same_axis=cfg.same_axis,
         )
     return DatasetSource(
         read_dataset_rows(cfg.data, tokenizer),

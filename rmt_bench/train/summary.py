@@ -58,7 +58,8 @@ def run_summary(
             f", 0..{cfg.noise_distractors} fact-like noise sentences per sample"
             if cfg.noise_distractors
             else ""
-        ),
+        )
+        + (f", {cfg.same_axis:g} of the pairs on one axis" if cfg.same_axis is not None else ""),
         f"  precision {precision or cfg.precision}"
         + (" (bf16 autocast; memory state and head in fp32)" if precision == "bf16" else "")
         + (", memory cell compiled" if cfg.compile else ""),
