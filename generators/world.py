@@ -70,6 +70,13 @@ def answer_where(facts: Sequence[str], who: str) -> str:
     return place
 
 
+def check_same_axis(share: object, name: str = "same_axis") -> None:
+    """Raise ``BenchInputError`` unless ``share`` is a number in [0, 1] (``name``: the
+    option to name in the message)."""
+    if not (isinstance(share, (int, float)) and 0.0 <= share <= 1.0):
+        raise BenchInputError(f"{name} must be in [0, 1], got {share}")
+
+
 def relation_pair(
     rng: np.random.Generator, same_axis: float | None = None
 ) -> tuple[tuple[str, str], str]:
@@ -90,8 +97,8 @@ def relation_pair(
     instead (a training lever, ``rmt-bench train --same-axis``); other rooms and the
     question are drawn as before, but from another random stream than None's.
     """
-    if same_axis is not None and not 0.0 <= same_axis <= 1.0:
-        raise BenchInputError(f"same_axis must be in [0, 1], got {same_axis}")
+    if same_axis is not None:
+        check_same_axis(same_axis)
     hub, first, second = (ROOMS[i] for i in rng.choice(len(ROOMS), size=3, replace=False))
     d1 = _pick(rng, DIRECTIONS)
     if same_axis is None:

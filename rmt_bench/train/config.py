@@ -311,9 +311,9 @@ class TrainConfig:
 
     def _check_same_axis(self) -> None:
         from generators.tasks import get_task
+        from generators.world import check_same_axis
 
-        if not (isinstance(self.same_axis, (int, float)) and 0 <= self.same_axis <= 1):
-            raise BenchInputError(f"--same-axis must be in [0, 1], got {self.same_axis}")
+        check_same_axis(self.same_axis, "--same-axis")
         if get_task(self.task or "").fact_kind != "qa4":
             raise BenchInputError(f"--same-axis applies to reasoning, not {self.task!r}")
         if self.data is not None or self.facts != "builtin":
