@@ -263,7 +263,7 @@ def _run(
     from rmt_bench.evaluate.summary import write_summary
     from rmt_bench.machine import describe_machine
     from rmt_bench.precision import autocast, resolve_precision
-    from rmt_bench.profiling import MemoryWatch
+    from rmt_bench.profiling import MemoryWatch, release_freed_memory
     from rmt_bench.registry import ModelOptions, load_answer_model
 
     device = resolve_device(config.device, shard)
@@ -311,7 +311,10 @@ def _run(
     shard.wait()
 
     done = rows.done_ids()
-    # Peak memory of the device the model runs on: CUDA allocations, else process RSS.
+    # Peak memory of the device the model runs on: CUDA allocations, else process RSS;
+    # without what earlier work in this process (a training run, say) freed and the
+    # allocator kept.
+    release_freed_memory()
     on_cuda = model_device.startswith("cuda")
     fields = _model_fields(model, config.model)
     part = shard.index if shard.sharded else None
