@@ -5,7 +5,8 @@
 #
 # Result rows only grow: each committed rows file must be a prefix of the work folder's, or
 # nothing is copied. A training log is copied when it is new; a retrained model's log must
-# repeat the committed one (same_training.py), or nothing is copied. In the pipeline state
+# repeat the committed one (same_training.py), or nothing is copied, and the committed log
+# and config (with the first run's timings) stay. In the pipeline state
 # a step already committed keeps its committed entry. provenance.json is left
 # as it is: update its dates and notes by hand, then redraw the figures with
 #   rmt-bench report reports/rows/cpu-run/results --runs reports/rows/cpu-run/runs \
@@ -36,6 +37,7 @@ cp "$work"/results/*.jsonl "$work"/results/*.config.json "$here/results/"
 for log in "$work"/runs/*/train_log.jsonl; do
     [ -f "$log" ] || continue
     run="$(dirname "$log")"; name="$(basename "$run")"
+    [ -f "$here/runs/$name/train_log.jsonl" ] && continue  # retrained: the first run's log stays
     mkdir -p "$here/runs/$name"
     cp "$run/train_log.jsonl" "$run/train_config.json" "$here/runs/$name/"
 done
