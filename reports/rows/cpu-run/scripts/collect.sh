@@ -25,26 +25,27 @@ for committed in "$here"/results/*.jsonl; do
     size=$(stat -c %s "$committed")
     cmp -s -n "$size" "$committed" "$new" || { echo "Error: $committed is not a prefix of $new" >&2; exit 1; }
 done
+new_runs=()
 for log in "$work"/runs/*/train_log.jsonl; do
     [ -f "$log" ] || continue
-    name="$(basename "$(dirname "$log")")"
-    if [ -f "$here/runs/$name/train_log.jsonl" ]; then
+    run="$(dirname "$log")"; name="$(basename "$run")"
+    if [ -f "$here/runs/$name/train_log.jsonl" ]; then  # retrained: must repeat; the first log stays
         "$python" "$here/scripts/same_training.py" "$here/runs/$name/train_log.jsonl" "$log" >&2
+    else
+        new_runs+=("$run")
     fi
 done
 
 cp "$work"/results/*.jsonl "$work"/results/*.config.json "$here/results/"
-for log in "$work"/runs/*/train_log.jsonl; do
-    [ -f "$log" ] || continue
-    run="$(dirname "$log")"; name="$(basename "$run")"
-    [ -f "$here/runs/$name/train_log.jsonl" ] && continue  # retrained: the first run's log stays
-    mkdir -p "$here/runs/$name"
-    cp "$run/train_log.jsonl" "$run/train_config.json" "$here/runs/$name/"
+for run in "${new_runs[@]}"; do
+    mkdir -p "$here/runs/$(basename "$run")"
+    cp "$run/train_log.jsonl" "$run/train_config.json" "$here/runs/$(basename "$run")/"
 done
 # A retrained step keeps its first wall time (the one the tables quote); the retraining's is
 # printed, for the provenance notes.
 "$python" - "$here/pipeline_state.json" "$work/pipeline_state.json" <<'PY'
-import json, os, sys, tempfile
+import json, sys
+from generators.atomic import atomic_write_text
 committed_path, work_path = sys.argv[1], sys.argv[2]
 committed = json.load(open(committed_path, encoding="utf-8"))
 state = json.load(open(work_path, encoding="utf-8"))
@@ -53,9 +54,6 @@ for name, entry in committed["steps"].items():
     if new is not None and new != entry:
         print(f"{name}: kept {entry['seconds']:.0f} s, this run took {new['seconds']:.0f} s", file=sys.stderr)
     state["steps"][name] = entry
-folder = os.path.dirname(committed_path)
-with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, encoding="utf-8") as out:
-    out.write(json.dumps(state, indent=2, sort_keys=True) + "\n")
-os.replace(out.name, committed_path)
+atomic_write_text(committed_path, json.dumps(state, indent=2, sort_keys=True) + "\n")
 PY
 echo "collected $(date -u +%FT%TZ) from $work" >&2
