@@ -13,20 +13,10 @@ import csv
 import sys
 from pathlib import Path
 
-MODELS = (
-    "rmt-memorize",
-    "rmt-detect_memorize",
-    "rmt-reasoning",
-    "armt-memorize",
-    "armt-detect_memorize",
-    "armt-reasoning",
-)
+from generators.lengths import format_length
+from rmt_bench.pipeline import MODEL_KINDS, TASKS
 
-
-def label(tokens: int) -> str:
-    if tokens >= 2**20:
-        return f"{tokens // 2**20}M"
-    return f"{tokens // 1024}k" if tokens >= 1024 else str(tokens)
+MODELS = tuple(f"{kind}-{task}" for kind in MODEL_KINDS for task in TASKS)  # the runs' names
 
 
 def main(path: str) -> None:
@@ -39,7 +29,7 @@ def main(path: str) -> None:
     }
     # the main lengths: powers of two from 512 on (the grid's multiples of 480 are left out)
     lengths = sorted({n for _, n in cells if n >= 512 and n & (n - 1) == 0})
-    print("| model | " + " | ".join(label(n) for n in lengths) + " |")
+    print("| model | " + " | ".join(format_length(n) for n in lengths) + " |")
     print("|---" * (len(lengths) + 1) + "|")
     for model in MODELS:
         line = []
