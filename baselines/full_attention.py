@@ -34,16 +34,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from baselines.checkpoint import (
+from baselines.memory import available_memory_mb, is_oom_error
+from baselines.positions import extend_positions as tile_positions
+from generators.atomic import atomic_write_text
+from generators.errors import BenchInputError
+from rmt_bench.checkpoint_files import (
     load_tensors,
     read_checkpoint_config,
     save_tensors,
     staged_directory,
 )
-from baselines.memory import available_memory_mb, is_oom_error
-from baselines.positions import extend_positions as tile_positions
-from generators.atomic import atomic_write_text
-from generators.errors import BenchInputError
 from rmt_bench.contract import SKIPPED_MAX_POSITIONS, SKIPPED_OOM, ClassifierOutput, Prediction
 from rmt_bench.rmt.heads import ClassificationHead
 

@@ -20,7 +20,6 @@ Every failure to load is a ``BenchInputError`` with one line naming the problem.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
+from rmt_bench.checkpoint_files import CONFIG_FILE, first_line, read_checkpoint_config
 
 log = logging.getLogger(__name__)
 
@@ -93,27 +93,14 @@ def register_kind(kind: str, loader: Callable[[Path, ModelOptions], Any]) -> Non
 
 def checkpoint_kind(directory: Path) -> str:
     """The ``kind`` in a checkpoint's config.json (BenchInputError if missing or unknown)."""
-    if not directory.exists():
-        raise BenchInputError(f"model checkpoint not found: {directory}")
-    if not directory.is_dir():
-        raise BenchInputError(f"model checkpoint {directory} is not a directory")
-    path = directory / "config.json"
-    if not path.is_file():
-        raise BenchInputError(f"not a checkpoint directory: {path} is missing")
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise BenchInputError(f"corrupt checkpoint: {path} is not valid JSON") from None
-    kind = payload.get("kind") if isinstance(payload, dict) else None
+    payload = read_checkpoint_config(directory)
+    kind = payload["kind"]
     if kind not in CHECKPOINT_KINDS:
         known = ", ".join(sorted(CHECKPOINT_KINDS))
-        raise BenchInputError(f"unknown model kind {kind!r} in {path} (known: {known})")
+        raise BenchInputError(
+            f"unknown model kind {kind!r} in {Path(directory) / CONFIG_FILE} (known: {known})"
+        )
     return str(kind)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _load_checkpoint(directory: Path, options: ModelOptions) -> Any:
@@ -125,7 +112,7 @@ def _load_checkpoint(directory: Path, options: ModelOptions) -> Any:
     except Exception as error:  # corrupt weights: size mismatches, bad safetensors headers
         log.debug("loading %s failed", directory, exc_info=True)
         raise BenchInputError(
-            f"cannot load {kind!r} checkpoint {directory}: {_first_line(error)}"
+            f"cannot load {kind!r} checkpoint {directory}: {first_line(error)}"
         ) from None
 
 

@@ -325,7 +325,7 @@ CASES = [
     # --------------------------------------------------------------- attention
     _case("attn-model-missing", _with(ATTN, "--model", "{fx}/missing"), "not found"),
     _case("attn-model-empty", ATTN, "not a checkpoint"),
-    _case("attn-model-not-rmt", _with(ATTN, "--model", "{canary}"), "not 'rmt'"),
+    _case("attn-model-not-rmt", _with(ATTN, "--model", "{canary}"), "not an rmt-bench checkpoint"),
     _case("attn-task-unknown", _with(ATTN, "--task", "nope"), "unknown task"),
     _case("attn-length-text", _with(ATTN, "--length", "abc"), "bad length"),
     _case("attn-seed-not-test", _with(ATTN, "--seed", "1000000"), "not a test seed"),

@@ -28,16 +28,20 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from baselines.checkpoint import staged_directory
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
+from rmt_bench.checkpoint_files import (
+    CONFIG_FILE,
+    first_line,
+    read_checkpoint_config,
+    staged_directory,
+)
 from rmt_bench.rmt.model_card import CARD, model_card
 
 if TYPE_CHECKING:
     from rmt_bench.rmt.wrapper import RMT
 
 FORMAT = 1
-CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "rmt.safetensors"
 BACKBONE_DIR = "backbone"
 ADAPTER_DIR = "adapter"
@@ -91,19 +95,8 @@ def save_rmt(model: RMT, directory: Path) -> None:
 def read_meta(directory: Path, kind: str = "rmt") -> dict[str, Any]:
     """The parsed ``config.json`` of an RMT (or ``kind``) checkpoint (validated kind and format)."""
     directory = Path(directory)
-    if not directory.is_dir():
-        raise BenchInputError(f"checkpoint directory not found: {directory}")
+    meta = read_checkpoint_config(directory, expected_kind=kind)
     path = directory / CONFIG_FILE
-    if not path.is_file():
-        raise BenchInputError(f"{directory} is not a checkpoint: no {CONFIG_FILE}")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BenchInputError(f"corrupt {path}: {error}") from error
-    if not isinstance(meta, dict):
-        raise BenchInputError(f"corrupt {path}: expected a JSON object")
-    if meta.get("kind") != kind:
-        raise BenchInputError(f"{directory} holds a {meta.get('kind')!r} checkpoint, not {kind!r}")
     if meta.get("format") != FORMAT:
         raise BenchInputError(f"{directory}: unsupported checkpoint format {meta.get('format')!r}")
     if not isinstance(meta.get("config"), dict):
@@ -147,8 +140,7 @@ def load_rmt(directory: Path, model_class: type[RMT] | None = None) -> RMT:
     except BenchInputError:
         raise
     except Exception as error:  # corrupt files surface as many library-specific types
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise BenchInputError(f"cannot load checkpoint {directory}: {first}") from error
+        raise BenchInputError(f"cannot load checkpoint {directory}: {first_line(error)}") from error
     if meta.get("segment_size") not in (None, model.segment_size):
         raise BenchInputError(
             f"checkpoint {directory} was saved with segment_size {meta['segment_size']} "
@@ -164,8 +156,7 @@ def _load_own_weights(model: RMT, path: Path) -> None:
     try:
         saved = load_file(str(path))
     except Exception as error:  # safetensors raises its own SafetensorError on bad headers
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise BenchInputError(f"corrupt weights file {path}: {first}") from None
+        raise BenchInputError(f"corrupt weights file {path}: {first_line(error)}") from None
     expected = own_state_dict(model)
     missing = sorted(set(expected) - set(saved))
     unexpected = sorted(set(saved) - set(expected))

@@ -1,8 +1,14 @@
-"""Small checkpoint helpers for the baselines: config.json checks and safetensors I/O.
+"""Checkpoint folders on disk, for every model kind: config.json, safetensors, atomic replace.
 
-payload = read_checkpoint_config(dir, expected_kind="full-attention")  # BenchInputError if bad
-save_tensors(dir / "head.safetensors", module.state_dict())           # atomic, safetensors only
-state = load_tensors(dir / "head.safetensors", dir)                    # BenchInputError if corrupt
+    payload = read_checkpoint_config(folder, expected_kind="rmt")  # BenchInputError if bad
+    with staged_directory(folder) as staging:                      # replaces folder on success
+        save_tensors(staging / "head.safetensors", module.state_dict())
+    state = load_tensors(folder / "head.safetensors", folder)      # BenchInputError if corrupt
+
+The RMT and ARMT (``rmt_bench.rmt.checkpoint``), the baselines (``baselines``) and the
+checkpoint registry (``rmt_bench.registry``) all read and write their folders through
+these helpers, so that a broken folder gives the same one-line error whichever kind it
+holds. Weights are safetensors only; nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -18,20 +24,36 @@ from typing import Any
 from generators.atomic import atomic_path, temporary_dir
 from generators.errors import BenchInputError
 
+CONFIG_FILE = "config.json"
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type name when the message is empty)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
 
 def read_checkpoint_config(directory: Path, expected_kind: str | None = None) -> dict[str, Any]:
-    """The parsed ``config.json`` of a checkpoint directory, checked for its ``kind``."""
+    """The parsed ``config.json`` of a checkpoint folder, checked to name a ``kind``.
+
+    With ``expected_kind``, a folder of another kind is a BenchInputError too.
+    """
+    directory = Path(directory)
+    if not directory.exists():
+        raise BenchInputError(f"model checkpoint not found: {directory}")
     if not directory.is_dir():
-        raise BenchInputError(f"checkpoint not found: {directory} is not a directory")
-    path = directory / "config.json"
+        raise BenchInputError(f"model checkpoint {directory} is not a directory")
+    path = directory / CONFIG_FILE
     if not path.is_file():
-        raise BenchInputError(f"not a checkpoint: {path} is missing")
+        raise BenchInputError(f"not a checkpoint directory: {path} is missing")
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise BenchInputError(f"corrupt checkpoint: {path} is not valid JSON ({error})") from None
+        raise BenchInputError(
+            f"corrupt checkpoint: {path} is not valid JSON ({first_line(error)})"
+        ) from None
     if not isinstance(payload, dict) or "kind" not in payload:
-        raise BenchInputError(f'corrupt checkpoint: {path} has no "kind"')
+        raise BenchInputError(f'not an rmt-bench checkpoint: {path} has no "kind"')
     if expected_kind is not None and payload["kind"] != expected_kind:
         raise BenchInputError(
             f"{directory} holds a {payload['kind']!r} checkpoint, not {expected_kind!r}"
@@ -49,7 +71,7 @@ def save_tensors(path: str | os.PathLike[str], tensors: dict[str, Any]) -> None:
 
 
 def load_tensors(path: Path, directory: Path) -> dict[str, Any]:
-    """Read a safetensors file; a missing or corrupt one is a BenchInputError."""
+    """Read a safetensors file of checkpoint ``directory``; missing or corrupt: BenchInputError."""
     from safetensors.torch import load_file
 
     if not path.is_file():
@@ -57,8 +79,9 @@ def load_tensors(path: Path, directory: Path) -> dict[str, Any]:
     try:
         return load_file(str(path))
     except Exception as error:  # safetensors raises its own SafetensorError on bad headers
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise BenchInputError(f"corrupt checkpoint {directory}: {path.name}: {first}") from None
+        raise BenchInputError(
+            f"corrupt checkpoint {directory}: {path.name}: {first_line(error)}"
+        ) from None
 
 
 @contextlib.contextmanager
