@@ -10,3 +10,9 @@ from __future__ import annotations
 
 class BenchInputError(ValueError):
     """Bad input that the user can fix; its message is shown as one line."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type name when the message is empty)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from generators.pretrained import (
     DEFAULT_PRETRAINED,
     hub_kwargs,
@@ -125,11 +125,6 @@ def default_tokenizer_name(name: str) -> str:
 def layout_for(config: Any) -> str:
     """``encoder`` for BERT-like model types, ``decoder`` for causal LMs."""
     return "encoder" if getattr(config, "model_type", "") in ENCODER_MODEL_TYPES else "decoder"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _apply_dropout(config: Any, hidden: float | None, attention: float | None) -> None:
@@ -252,7 +247,7 @@ def load_backbone(
     except (OSError, ValueError, KeyError, TypeError) as error:
         note = "" if is_preset(name) else offline_note(resolve_pretrained(name))
         raise BenchInputError(
-            f"cannot load backbone {name!r}: {_first_line(error)}{note}"
+            f"cannot load backbone {name!r}: {first_line(error)}{note}"
         ) from error
     if len(tokenizer) > model.get_input_embeddings().num_embeddings:
         raise BenchInputError(

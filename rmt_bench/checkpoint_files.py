@@ -22,15 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from generators.atomic import atomic_path, temporary_dir
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 
 CONFIG_FILE = "config.json"
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of an exception's message (its type name when the message is empty)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def read_checkpoint_config(directory: Path, expected_kind: str | None = None) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from generators.errors import BenchInputError
-from rmt_bench.checkpoint_files import CONFIG_FILE, first_line, read_checkpoint_config
+from generators.errors import BenchInputError, first_line
+from rmt_bench.checkpoint_files import CONFIG_FILE, read_checkpoint_config
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from rmt_bench.checkpoint_files import (
-    first_line,
     load_tensors,
     read_checkpoint_config,
     save_tensors,

@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generators.atomic import atomic_write_text
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from rmt_bench.checkpoint_files import (
     CONFIG_FILE,
-    first_line,
     read_checkpoint_config,
     staged_directory,
 )
