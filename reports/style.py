@@ -134,14 +134,27 @@ def power_of_two_ticks(lengths: list[int], up_to: int | None = None) -> list[int
     return sorted(ticks)
 
 
-def length_ticks(lengths: list[int], up_to: int | None = None, min_gap: float = 0.25) -> list[int]:
-    """``power_of_two_ticks`` less the measured lengths within ``min_gap`` octaves of a power
-    of two (480 beside 512, 1,920 beside 2,048): their labels would overlap. Their points are
-    still drawn; 1,536 (0.4 octaves from 2,048) keeps its label."""
+def length_ticks(
+    lengths: list[int], up_to: int | None = None, min_gap: float = 0.25, label_gap: float = 0.35
+) -> list[int]:
+    """``power_of_two_ticks`` less the labels that would overlap. A measured length within
+    ``min_gap`` octaves of a power of two loses its label (480 beside 512, 1,920 beside 2,048;
+    its point is still drawn). A power of two that was not measured loses its label when a
+    labelled measured length lies within ``label_gap`` octaves (8M beside 10M, 0.32 octaves).
+    1,536 (0.4 octaves from 2,048) keeps its label, and so does 2,048."""
+    measured = {int(v) for v in lengths if v and v > 0}
     ticks = power_of_two_ticks(lengths, up_to)
     powers = [t for t in ticks if t & (t - 1) == 0]
-    return [
+    kept = [
         t for t in ticks if t in powers or all(abs(math.log2(t / p)) >= min_gap for p in powers)
+    ]
+    odd_labels = [t for t in kept if t not in powers]
+    return [
+        t
+        for t in kept
+        if t in measured
+        or t not in powers
+        or all(abs(math.log2(t / m)) >= label_gap for m in odd_labels)
     ]
 
 

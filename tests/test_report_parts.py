@@ -40,6 +40,13 @@ def test_length_labels_leave_out_a_length_beside_a_power_of_two() -> None:
     assert length_ticks([]) == []
 
 
+def test_an_unmeasured_power_of_two_gives_way_to_a_measured_length_beside_it() -> None:
+    ticks = length_ticks([2**20, 2**21, 10 * 2**20], up_to=2**21)
+    assert 10 * 2**20 in ticks and 2**23 not in ticks  # 8M sits 0.32 octaves from 10M
+    assert 2**22 in ticks and 2**21 in ticks
+    assert 2**23 in length_ticks([2**20, 2**23, 10 * 2**20])  # measured at 8M: both labelled
+
+
 def test_accuracy_figure_leaves_out_a_grid_point_beside_a_main_point() -> None:
     curve = pd.DataFrame(
         {"length": [480, 512, 960, 1024, 1536, 4096], "n": [32, 64, 32, 0, 32, 64]}
