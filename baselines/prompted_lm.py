@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from baselines.memory import is_oom_error
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from rmt_bench.contract import SKIPPED_MAX_POSITIONS, SKIPPED_OOM, Prediction
 
 log = logging.getLogger(__name__)
@@ -104,10 +104,9 @@ class PromptedLM:
                 path, dtype=dtype, trust_remote_code=False, **hub_kwargs(path)
             )
         except (OSError, ValueError, KeyError) as error:
-            first = (
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            )
-            raise BenchInputError(f"cannot load causal LM {name_or_path!r}: {first}") from None
+            raise BenchInputError(
+                f"cannot load causal LM {name_or_path!r}: {first_line(error)}"
+            ) from None
         self.model.to(device).eval()
         text_config = self.model.config.get_text_config()
         limit = getattr(text_config, "max_position_embeddings", None) or getattr(

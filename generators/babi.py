@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 
 SPLITS = ("train", "test")
 _FILE = re.compile(r"(?:^|/)qa(\d+)_[^/]*_(train|test)\.txt$")
@@ -171,7 +171,6 @@ def download_babi() -> str:
 
         return hf_hub_download(HUB_REPO, HUB_FILE, repo_type="dataset")
     except Exception as error:  # offline, hub down, file moved: one line for the user
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BenchInputError(
-            f"cannot download bAbI from the hub ({HUB_REPO}/{HUB_FILE}; offline?): {first}"
+            f"cannot download bAbI from the hub ({HUB_REPO}/{HUB_FILE}; offline?): {first_line(error)}"
         ) from error

@@ -38,7 +38,7 @@ from typing import Any
 from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_write_text
 from generators.budget import check_generate_budget
 from generators.default_noise import TEST_NOISE
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from generators.lengths import parse_length
 from generators.progress import progress_bars
 from generators.writers import FORMATS, write_shard
@@ -432,5 +432,4 @@ def load_samples(out: str | os.PathLike[str]) -> Any:
     except BenchInputError:
         raise
     except Exception as error:  # a torn or foreign shard: datasets raises many types
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise BenchInputError(f"cannot read the samples in {out}: {first}") from None
+        raise BenchInputError(f"cannot read the samples in {out}: {first_line(error)}") from None

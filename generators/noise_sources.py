@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.document_split import DOCUMENT_SPLITS, alternate_half
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from generators.gutenberg import read_book_file, strip_gutenberg
 from generators.noise_books import book_files, book_sentences, package_versions
 from generators.noise_builtin import SEED as BUILTIN_SEED
@@ -181,8 +181,9 @@ def _hf_texts(argument: str) -> Iterator[str]:
 
         data = datasets.load_dataset(name, split="train", streaming=True, trust_remote_code=False)
     except Exception as error:  # offline, unknown name, gated: all one line for the user
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise BenchInputError(f"cannot load HF dataset {name!r} (offline?): {first}") from error
+        raise BenchInputError(
+            f"cannot load HF dataset {name!r} (offline?): {first_line(error)}"
+        ) from error
     taken = 0
     for row in data:
         if column not in row:

@@ -19,7 +19,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from generators.smollm2 import SMOLLM2_ALIASES
 
 DEFAULT_PRETRAINED = "minilm"
@@ -104,9 +104,6 @@ def load_tokenizer(name: str = DEFAULT_PRETRAINED) -> Any:
     try:
         return AutoTokenizer.from_pretrained(path, trust_remote_code=False, **hub_kwargs(path))
     except (OSError, ValueError) as error:
-        first_line = (
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        )
         raise BenchInputError(
-            f"cannot load tokenizer {name!r}: {first_line}{offline_note(path)}"
+            f"cannot load tokenizer {name!r}: {first_line(error)}{offline_note(path)}"
         ) from error

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from rmt_bench.evaluate.samples import SampleRef
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,8 @@ def _read_quietly(path: Path, split: str) -> Any:
     except BenchInputError:
         raise
     except Exception as error:  # datasets raises many types for unreadable data
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise BenchInputError(
-            f"--data {path}: cannot read it as a dataset ({type(error).__name__}: {first})"
+            f"--data {path}: cannot read it as a dataset ({type(error).__name__}: {first_line(error)})"
         ) from error
     if isinstance(loaded, datasets.DatasetDict):
         names = list(loaded)

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 
 
 def wrap_lora(
@@ -43,7 +43,7 @@ def wrap_lora(
             torch.manual_seed(seed)
             return get_peft_model(model, config)
     except ValueError as error:
-        raise BenchInputError(f"cannot apply LoRA: {str(error).splitlines()[0]}") from error
+        raise BenchInputError(f"cannot apply LoRA: {first_line(error)}") from error
 
 
 def base_state_dict(peft_model: Any) -> dict[str, torch.Tensor]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generators.errors import BenchInputError
+from generators.errors import BenchInputError, first_line
 from generators.locks import is_main_process, writer_lock
 from generators.progress import progress_bars
 from rmt_bench.backbones import unfused_cpu_attention_reason
@@ -107,9 +107,8 @@ def _init_weights(model: Any, kind: Any, folder: str) -> None:
         source = kind.load(folder)
         missing, unexpected = model.load_state_dict(source.state_dict(), strict=False)
     except RuntimeError as error:  # shapes differ
-        first = str(error).strip().splitlines()[0]
         raise BenchInputError(
-            f"--init-from {folder}: its weights do not fit this model ({first})"
+            f"--init-from {folder}: its weights do not fit this model ({first_line(error)})"
         ) from error
     # A memory write gate (--memory-update gated) may be added to a model trained without
     # one: it starts fresh. Any other missing or extra weight means another model.
