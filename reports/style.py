@@ -152,8 +152,7 @@ def length_ticks(
     return [
         t
         for t in kept
-        if t in measured
-        or t not in powers
+        if t in measured  # every tick that is not a power of two was measured
         or all(abs(math.log2(t / m)) >= label_gap for m in odd_labels)
     ]
 

@@ -32,6 +32,7 @@ from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError, first_line
 from rmt_bench.checkpoint_files import (
     CONFIG_FILE,
+    load_tensors,
     read_checkpoint_config,
     staged_directory,
 )
@@ -150,12 +151,7 @@ def load_rmt(directory: Path, model_class: type[RMT] | None = None) -> RMT:
 
 
 def _load_own_weights(model: RMT, path: Path) -> None:
-    from safetensors.torch import load_file
-
-    try:
-        saved = load_file(str(path))
-    except Exception as error:  # safetensors raises its own SafetensorError on bad headers
-        raise BenchInputError(f"corrupt weights file {path}: {first_line(error)}") from None
+    saved = load_tensors(path, path.parent)
     expected = own_state_dict(model)
     missing = sorted(set(expected) - set(saved))
     unexpected = sorted(set(saved) - set(expected))
