@@ -1,0 +1,87 @@
+"""The READMEs quote the committed reference run exactly as `reports/figures/summary.csv` holds it.
+
+Issue 10 asks that the README quote numbers as they stand in summary.csv. Two checks:
+every accuracy quoted at full precision ("0.734375 [0.615171, 0.827036] at 256k", or
+"0.953125 at 32k") is a row of summary.csv at that length, with that interval where one
+is given; and the accuracy table of reports/README.md is the one that
+`reports/rows/cpu-run/scripts/readme_table.py` prints from summary.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generators.lengths import parse_length
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = REPO_ROOT / "reports" / "figures" / "summary.csv"
+QUOTING = [REPO_ROOT / "README.md", REPO_ROOT / "reports" / "README.md"]
+# "0.6875 [0.566077, 0.787689] at 512k", "0.953125 at 32k": four or more decimals mark a
+# number copied from summary.csv (the experiments' own numbers are given to two)
+QUOTE = re.compile(
+    r"\b(0\.\d{4,})(?: \[(\d(?:\.\d+)?), (\d(?:\.\d+)?)\])? at (\d+(?:\.\d+)?[kM]?)\b"
+)
+
+
+def summary_rows() -> list[dict[str, str]]:
+    with SUMMARY.open(encoding="utf-8") as table:
+        return list(csv.DictReader(table))
+
+
+def quotes(text: str) -> list[tuple[str, str | None, str | None, str]]:
+    """The full-precision accuracies in a Markdown text, line breaks read as spaces."""
+    return QUOTE.findall(" ".join(text.split()))
+
+
+def matches(row: dict[str, str], accuracy: str, low: str | None, high: str | None) -> bool:
+    if not row["accuracy"] or float(row["accuracy"]) != float(accuracy):  # "" where n = 0
+        return False
+    return not low or (float(row["ci_low"]), float(row["ci_high"])) == (float(low), float(high))
+
+
+def unmatched(text: str, rows: list[dict[str, str]]) -> list[str]:
+    """The quotes of `text` that no row of summary.csv holds."""
+    missing = []
+    for accuracy, low, high, length in quotes(text):
+        tokens = parse_length(length)
+        at_length = [row for row in rows if int(row["length"]) == tokens]
+        if not any(matches(row, accuracy, low, high) for row in at_length):
+            missing.append(f"{accuracy} [{low}, {high}] at {length}")
+    return missing
+
+
+@pytest.mark.parametrize("path", QUOTING, ids=lambda path: str(path.relative_to(REPO_ROOT)))
+def test_quoted_accuracies_are_summary_rows(path: Path) -> None:
+    assert unmatched(path.read_text(encoding="utf-8"), summary_rows()) == []
+
+
+def test_the_check_finds_a_number_that_is_not_in_summary() -> None:
+    rows = summary_rows()
+    row = next(row for row in rows if row["accuracy"] and 0 < float(row["accuracy"]) < 1)
+    length = row["length"]
+    right = f"scores {row['accuracy']} [{row['ci_low']}, {row['ci_high']}] at {length} tokens"
+    assert quotes(right) and unmatched(right, rows) == []
+    wrong_interval = f"scores {row['accuracy']} [0.1234, 0.5678] at {length}"
+    assert unmatched(wrong_interval, rows) != []
+    assert unmatched(f"scores 0.123457 at {length}", rows) != []
+    split_over_lines = f"scores {row['accuracy']}\n  at {length}"
+    assert unmatched(split_over_lines, rows) == []
+
+
+def test_reports_readme_holds_the_table_of_summary_csv() -> None:
+    script = REPO_ROOT / "reports" / "rows" / "cpu-run" / "scripts" / "readme_table.py"
+    printed = subprocess.run(
+        [sys.executable, str(script), str(SUMMARY)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+    ).stdout
+    assert printed.count("\n") >= 3
+    assert printed in (REPO_ROOT / "reports" / "README.md").read_text(encoding="utf-8")
