@@ -22,10 +22,12 @@ from generators.lengths import parse_length
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = REPO_ROOT / "reports" / "figures" / "summary.csv"
 QUOTING = [REPO_ROOT / "README.md", REPO_ROOT / "reports" / "README.md"]
-# "0.6875 [0.566077, 0.787689] at 512k", "0.953125 at 32k": four or more decimals mark a
-# number copied from summary.csv (the experiments' own numbers are given to two)
+# "0.6875 [0.566077, 0.787689] at 512k", "0.25 [0.160149, 0.368163] at 512k", "0.953125 at
+# 32k": four or more decimals, in the accuracy or its interval, mark a number copied from
+# summary.csv (the experiments' own numbers are given to two)
 QUOTE = re.compile(
-    r"\b(0\.\d{4,})(?: \[(\d(?:\.\d+)?), (\d(?:\.\d+)?)\])? at (\d+(?:\.\d+)?[kM]?)\b"
+    r"\b(0\.\d{4,}|[01](?:\.\d+)?(?= \[0\.\d{5,}))"
+    r"(?: \[(\d(?:\.\d+)?), (\d(?:\.\d+)?)\])? at (\d+(?:\.\d+)?[kM]?)\b"
 )
 
 
@@ -70,6 +72,7 @@ def test_the_check_finds_a_number_that_is_not_in_summary() -> None:
     wrong_interval = f"scores {row['accuracy']} [0.1234, 0.5678] at {length}"
     assert unmatched(wrong_interval, rows) != []
     assert unmatched(f"scores 0.123457 at {length}", rows) != []
+    assert unmatched(f"scores 0.5 [0.123456, 0.654321] at {length}", rows) != []
     split_over_lines = f"scores {row['accuracy']}\n  at {length}"
     assert unmatched(split_over_lines, rows) == []
 
