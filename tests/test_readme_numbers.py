@@ -74,7 +74,7 @@ def test_the_check_finds_a_number_that_is_not_in_summary() -> None:
     assert unmatched(f"scores 0.123457 at {length}", rows) != []
     assert unmatched(f"scores 0.5 [0.123456, 0.654321] at {length}", rows) != []
     split_over_lines = f"scores {row['accuracy']}\n  at {length}"
-    assert unmatched(split_over_lines, rows) == []
+    assert quotes(split_over_lines) and unmatched(split_over_lines, rows) == []
 
 
 def test_reports_readme_holds_the_table_of_summary_csv() -> None:
