@@ -28,6 +28,7 @@ QUOTING = [REPO_ROOT / "README.md", REPO_ROOT / "reports" / "README.md"]
 QUOTE = re.compile(
     r"\b(0\.\d{4,}|[01](?:\.\d+)?(?= \[0\.\d{5,}))"
     r"(?: \[(\d(?:\.\d+)?), (\d(?:\.\d+)?)\])? at (\d+(?:\.\d+)?[kM]?)\b"
+    r"(?: and at (\d+(?:\.\d+)?[kM]?)\b)?"
 )
 
 
@@ -37,8 +38,14 @@ def summary_rows() -> list[dict[str, str]]:
 
 
 def quotes(text: str) -> list[tuple[str, str | None, str | None, str]]:
-    """The full-precision accuracies in a Markdown text, line breaks read as spaces."""
-    return QUOTE.findall(" ".join(text.split()))
+    """The full-precision accuracies in a Markdown text, line breaks read as spaces.
+
+    "0.90625 at 256k and at 512k" gives one quote per length.
+    """
+    found = []
+    for accuracy, low, high, length, also_at in QUOTE.findall(" ".join(text.split())):
+        found += [(accuracy, low, high, at) for at in (length, also_at) if at]
+    return found
 
 
 def matches(row: dict[str, str], accuracy: str, low: str | None, high: str | None) -> bool:
@@ -54,7 +61,8 @@ def unmatched(text: str, rows: list[dict[str, str]]) -> list[str]:
         tokens = parse_length(length)
         at_length = [row for row in rows if int(row["length"]) == tokens]
         if not any(matches(row, accuracy, low, high) for row in at_length):
-            missing.append(f"{accuracy} [{low}, {high}] at {length}")
+            interval = f" [{low}, {high}]" if low else ""
+            missing.append(f"{accuracy}{interval} at {length}")
     return missing
 
 
@@ -75,6 +83,11 @@ def test_the_check_finds_a_number_that_is_not_in_summary() -> None:
     assert unmatched(f"scores 0.5 [0.123456, 0.654321] at {length}", rows) != []
     split_over_lines = f"scores {row['accuracy']}\n  at {length}"
     assert quotes(split_over_lines) and unmatched(split_over_lines, rows) == []
+    # the second length of "at 256k and at 512k" is checked too
+    holds_it = {other["length"] for other in rows if matches(other, row["accuracy"], None, None)}
+    lacks_it = next(other["length"] for other in rows if other["length"] not in holds_it)
+    both = unmatched(f"scores {row['accuracy']} at {length} and at {lacks_it}", rows)
+    assert len(both) == 1 and both[0].endswith(f" at {lacks_it}")
 
 
 def test_reports_readme_holds_the_table_of_summary_csv() -> None:
