@@ -37,10 +37,11 @@ def summary_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(table))
 
 
-def quotes(text: str) -> list[tuple[str, str | None, str | None, str]]:
+def quotes(text: str) -> list[tuple[str, str, str, str]]:
     """The full-precision accuracies in a Markdown text, line breaks read as spaces.
 
-    "0.90625 at 256k and at 512k" gives one quote per length.
+    "0.90625 at 256k and at 512k" gives one quote per length; a quote without an interval
+    has "" for its bounds.
     """
     found = []
     for accuracy, low, high, length, also_at in QUOTE.findall(" ".join(text.split())):
@@ -48,7 +49,7 @@ def quotes(text: str) -> list[tuple[str, str | None, str | None, str]]:
     return found
 
 
-def matches(row: dict[str, str], accuracy: str, low: str | None, high: str | None) -> bool:
+def matches(row: dict[str, str], accuracy: str, low: str, high: str) -> bool:
     if not row["accuracy"] or float(row["accuracy"]) != float(accuracy):  # "" where n = 0
         return False
     return not low or (float(row["ci_low"]), float(row["ci_high"])) == (float(low), float(high))
@@ -84,7 +85,7 @@ def test_the_check_finds_a_number_that_is_not_in_summary() -> None:
     split_over_lines = f"scores {row['accuracy']}\n  at {length}"
     assert quotes(split_over_lines) and unmatched(split_over_lines, rows) == []
     # the second length of "at 256k and at 512k" is checked too
-    holds_it = {other["length"] for other in rows if matches(other, row["accuracy"], None, None)}
+    holds_it = {other["length"] for other in rows if matches(other, row["accuracy"], "", "")}
     lacks_it = next(other["length"] for other in rows if other["length"] not in holds_it)
     both = unmatched(f"scores {row['accuracy']} at {length} and at {lacks_it}", rows)
     assert len(both) == 1 and both[0].endswith(f" at {lacks_it}")
