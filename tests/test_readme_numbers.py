@@ -3,8 +3,10 @@
 Issue 10 asks that the README quote numbers as they stand in summary.csv. Two checks:
 every accuracy quoted at full precision ("0.734375 [0.615171, 0.827036] at 256k", or
 "0.953125 at 32k") is a row of summary.csv at that length, with that interval where one
-is given; and the accuracy table of reports/README.md is the one that
-`reports/rows/cpu-run/scripts/readme_table.py` prints from summary.csv.
+is given, of the model kind and task last named before it in its paragraph or list
+item ("The ARMT scores ...", "**Detect & Memorize.**"); and the accuracy table of
+reports/README.md is the one that `reports/rows/cpu-run/scripts/readme_table.py` prints
+from summary.csv.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -30,6 +33,25 @@ QUOTE = re.compile(
     r"(?: \[(\d(?:\.\d+)?), (\d(?:\.\d+)?)\])? at (\d+(?:\.\d+)?[kM]?)\b"
     r"(?: and at (\d+(?:\.\d+)?[kM]?)\b)?"
 )
+# what a quote is about: the last model kind and the last task named before it in its block
+KIND = re.compile(r"\b(ARMT|RMT)\b")
+TASK = re.compile(r"Detect & Memorize|Memorize|Reasoning")
+TASK_KEYS = {
+    "Detect & Memorize": "detect_memorize",
+    "Memorize": "memorize",
+    "Reasoning": "reasoning",
+}
+# a block ends at a blank line or where a list item starts
+BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.) )")
+
+
+class Quote(NamedTuple):
+    accuracy: str
+    low: str  # "" where no interval is quoted
+    high: str
+    length: str
+    kind: str  # "" where the block names none before the quote
+    task: str
 
 
 def summary_rows() -> list[dict[str, str]]:
@@ -37,15 +59,27 @@ def summary_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(table))
 
 
-def quotes(text: str) -> list[tuple[str, str, str, str]]:
+def last_named(pattern: re.Pattern[str], text: str) -> str:
+    names = pattern.findall(text)
+    return names[-1] if names else ""
+
+
+def quotes(text: str) -> list[Quote]:
     """The full-precision accuracies in a Markdown text, line breaks read as spaces.
 
     "0.90625 at 256k and at 512k" gives one quote per length; a quote without an interval
-    has "" for its bounds.
+    has "" for its bounds. Each quote carries the model kind ("rmt", "armt") and task
+    ("detect_memorize", ...) last named before it in its block, or "" where none is.
     """
     found = []
-    for accuracy, low, high, length, also_at in QUOTE.findall(" ".join(text.split())):
-        found += [(accuracy, low, high, at) for at in (length, also_at) if at]
+    for block in BLOCK_BREAK.split(text):
+        flat = " ".join(block.split())
+        for match in QUOTE.finditer(flat):
+            accuracy, low, high, length, also_at = match.groups(default="")
+            before = flat[: match.start()]
+            kind = last_named(KIND, before).lower()
+            task = TASK_KEYS.get(last_named(TASK, before), "")
+            found += [Quote(accuracy, low, high, at, kind, task) for at in (length, also_at) if at]
     return found
 
 
@@ -55,15 +89,26 @@ def matches(row: dict[str, str], accuracy: str, low: str, high: str) -> bool:
     return not low or (float(row["ci_low"]), float(row["ci_high"])) == (float(low), float(high))
 
 
+def about(row: dict[str, str], quote: Quote) -> bool:
+    """Whether `row` is of the quote's length, model kind and task (where it names them)."""
+    return (
+        int(row["length"]) == parse_length(quote.length)
+        and quote.kind in ("", row["kind"])
+        and quote.task in ("", row["task"])
+    )
+
+
 def unmatched(text: str, rows: list[dict[str, str]]) -> list[str]:
     """The quotes of `text` that no row of summary.csv holds."""
     missing = []
-    for accuracy, low, high, length in quotes(text):
-        tokens = parse_length(length)
-        at_length = [row for row in rows if int(row["length"]) == tokens]
-        if not any(matches(row, accuracy, low, high) for row in at_length):
-            interval = f" [{low}, {high}]" if low else ""
-            missing.append(f"{accuracy}{interval} at {length}")
+    for quote in quotes(text):
+        candidates = [row for row in rows if about(row, quote)]
+        if not any(matches(row, quote.accuracy, quote.low, quote.high) for row in candidates):
+            interval = f" [{quote.low}, {quote.high}]" if quote.low else ""
+            named = " ".join(name for name in (quote.kind, quote.task) if name)
+            missing.append(
+                f"{named + ': ' if named else ''}{quote.accuracy}{interval} at {quote.length}"
+            )
     return missing
 
 
@@ -89,6 +134,32 @@ def test_the_check_finds_a_number_that_is_not_in_summary() -> None:
     lacks_it = next(other["length"] for other in rows if other["length"] not in holds_it)
     both = unmatched(f"scores {row['accuracy']} at {length} and at {lacks_it}", rows)
     assert len(both) == 1 and both[0].endswith(f" at {lacks_it}")
+
+
+def test_the_check_reads_which_model_a_quote_is_about() -> None:
+    rows = summary_rows()
+    # an RMT accuracy, quotable without its interval, that no ARMT row of that task and
+    # length holds
+    row, other_kind = next(
+        (row, "ARMT")
+        for row in rows
+        if row["kind"] == "rmt"
+        and re.fullmatch(r"0\.\d{4,}", row["accuracy"])
+        and not any(
+            matches(other, row["accuracy"], "", "")
+            for other in rows
+            if other["kind"] == "armt"
+            and (other["task"], other["length"]) == (row["task"], row["length"])
+        )
+    )
+    task = next(name for name, key in TASK_KEYS.items() if key == row["task"])
+    quoted = f"{row['accuracy']} at {row['length']}"
+    assert quotes(quoted) and unmatched(f"- **{task}.** The RMT scores {quoted}.", rows) == []
+    assert unmatched(f"- **{task}.** The {other_kind} scores {quoted}.", rows) != []
+    # a block break forgets what the block before it named
+    assert quotes(f"- The {other_kind} scores 0.5.\n- It scores {quoted}.")[0].kind == ""
+    # "Detect & Memorize" is one task, not Memorize
+    assert quotes(f"**Detect & Memorize.** The RMT scores {quoted}")[0].task == "detect_memorize"
 
 
 def test_reports_readme_holds_the_table_of_summary_csv() -> None:
