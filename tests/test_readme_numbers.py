@@ -140,8 +140,8 @@ def test_the_check_reads_which_model_a_quote_is_about() -> None:
     rows = summary_rows()
     # an RMT accuracy, quotable without its interval, that no ARMT row of that task and
     # length holds
-    row, other_kind = next(
-        (row, "ARMT")
+    row = next(
+        row
         for row in rows
         if row["kind"] == "rmt"
         and re.fullmatch(r"0\.\d{4,}", row["accuracy"])
@@ -155,9 +155,9 @@ def test_the_check_reads_which_model_a_quote_is_about() -> None:
     task = next(name for name, key in TASK_KEYS.items() if key == row["task"])
     quoted = f"{row['accuracy']} at {row['length']}"
     assert quotes(quoted) and unmatched(f"- **{task}.** The RMT scores {quoted}.", rows) == []
-    assert unmatched(f"- **{task}.** The {other_kind} scores {quoted}.", rows) != []
+    assert unmatched(f"- **{task}.** The ARMT scores {quoted}.", rows) != []
     # a block break forgets what the block before it named
-    assert quotes(f"- The {other_kind} scores 0.5.\n- It scores {quoted}.")[0].kind == ""
+    assert quotes(f"- The ARMT scores 0.5.\n- It scores {quoted}.")[0].kind == ""
     # "Detect & Memorize" is one task, not Memorize
     assert quotes(f"**Detect & Memorize.** The RMT scores {quoted}")[0].task == "detect_memorize"
 
