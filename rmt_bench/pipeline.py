@@ -18,6 +18,10 @@ Work folder layout (everything resumable, nothing ever recomputed once complete)
     WORK/pipeline_state.json  finished steps and their wall time
     WORK/progress.txt         the progress summary, rewritten after every step
 
+Training and evaluation run at ``--precision auto``, which resolves per machine; a work
+folder resumed where ``auto`` gives another precision than its rows and training runs
+record stops before any work (``rmt_bench.work_precision``).
+
 Steps, in order of priority (the evaluation budget cuts from the end of the list):
 
 1. train: each memory kind of ``model_kinds`` (``rmt``, and ``armt`` when asked for) on
@@ -81,6 +85,7 @@ from typing import Any
 
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
+from rmt_bench.work_precision import check_work_precision
 
 log = logging.getLogger(__name__)
 
@@ -636,6 +641,8 @@ class Pipeline:
 
             hf_logging.disable_progress_bar()  # the weight-loading bars of every eval step
         steps = self.steps()
+        if any(step.phase != "report" and not step.done() for step in steps):
+            check_work_precision(self.work)
         budget = 60.0 * float(self.config.budget_minutes)
         eval_spent = float(self.state.get("eval_seconds", 0.0))
         start = time.perf_counter()

@@ -82,6 +82,44 @@ def resolve_precision(requested: str, device: Any) -> str:
     return requested
 
 
+def recorded_precision(record: dict[str, Any], requested: str) -> str | None:
+    """The precision a run computed in on the machine of ``record`` (a ``machine_record``).
+
+    ``requested`` is the run's ``--precision``. Records written before the resolved value
+    was kept are read by the rule of ``resolve_precision``: ``auto`` on a CPU is bf16 when
+    ``bf16_cpu`` names a flag. ``None`` when it cannot be told (auto on a GPU, no record).
+    """
+    if record.get("precision") in ("fp32", "bf16"):
+        return str(record["precision"])
+    if requested in ("fp32", "bf16"):
+        return requested
+    if record.get("accelerator") or not record.get("bf16_cpu"):
+        return None
+    return "fp32" if record["bf16_cpu"] == "none" else "bf16"
+
+
+def precision_change(
+    what: str, before: str, now: str, requested: str, device: Any, override: bool = True
+) -> str:
+    """One line refusing to go on with ``what`` (computed in ``before``) in ``now`` here.
+
+    ``requested`` is this start's ``--precision``; ``override`` whether the command can
+    take ``--precision`` to continue in ``before`` anyway.
+    """
+    if requested == "auto":
+        why = f"--precision auto: {native_bf16(device)[1]}"
+    else:
+        why = f"--precision {requested}"
+    advice = f"continue it where --precision auto gives {before}"
+    if override:
+        slow = " (slow without native bf16)" if before == "bf16" else ""
+        advice += f", or pass --precision {before}{slow}"
+    return (
+        f"{what} computed in {before}, but would go on in {now} here ({why}); "
+        f"one run does not mix precisions: {advice}"
+    )
+
+
 def autocast(precision: str, device: Any) -> contextlib.AbstractContextManager[Any]:
     """``torch.autocast`` to bf16 on ``device``'s type for ``bf16``; no context for ``fp32``."""
     import torch

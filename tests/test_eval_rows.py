@@ -61,10 +61,21 @@ def test_config_mismatch_is_refused_and_rows_untouched(tmp_path: Path) -> None:
         write(_row("a"))
     before = rows.path.read_bytes()
     rows.check_config("h1", {"identity": {"x": 1}})  # same config: fine
-    with pytest.raises(BenchInputError, match="different configuration"):
+    with pytest.raises(BenchInputError, match=r"different configuration \(.*: x 1 -> 2\)"):
         rows.check_config("h2", {"identity": {"x": 2}})
     assert rows.path.read_bytes() == before
     assert json.loads(rows.config_path.read_text())["config_hash"] == "h1"
+
+
+def test_a_refused_config_names_what_differs() -> None:
+    from rmt_bench.evaluate.config import identity_changes
+
+    saved = {"model": {"memory_tokens": 10, "seed": 0}, "task": "memorize"}  # fp32: no key
+    now = {"model": {"memory_tokens": 8, "seed": 0}, "task": "memorize", "precision": "bf16"}
+    assert identity_changes(saved, now) == ": model.memory_tokens 10 -> 8, precision fp32 -> bf16"
+    many = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
+    assert identity_changes(many, {}).endswith(", and 2 more")
+    assert identity_changes(saved, saved) == identity_changes(None, now) == ""
 
 
 def test_rows_of_another_config_without_config_file_are_refused(tmp_path: Path) -> None:

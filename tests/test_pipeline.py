@@ -10,6 +10,7 @@ import pytest
 
 from generators.errors import BenchInputError
 from rmt_bench.pipeline import Pipeline, PipelineConfig, Step
+from rmt_bench.work_precision import check_work_precision, work_precisions
 
 TINY_TRAIN = {
     "backbone": "tiny-bert",
@@ -65,6 +66,62 @@ def test_step_plan_orders_train_short_grid_long_report(tmp_path) -> None:
     assert names.index(tiled[-1]) < names.index(
         "eval rmt-memorize memorize @ 64 tokens"
     )  # before long
+
+
+@pytest.mark.parametrize("record", ["eval rows", "training run"])
+def test_a_run_resumed_where_auto_gives_another_precision_stops_before_any_work(
+    tmp_path, monkeypatch, record
+) -> None:
+    """Training and evaluation run at --precision auto: on a CPU without native bf16 the
+    run's bf16 models would be retrained in fp32 and fp32 rows mixed into its bf16 ones."""
+    from rmt_bench import machine
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: fpu avx2\n\n")
+    monkeypatch.setattr(machine, "CPUINFO", cpuinfo)
+    work = tmp_path / "work"
+    if record == "eval rows":
+        saved = work / "results" / "rmt-memorize.memorize.config.json"
+        payload = {"config_hash": "0", "identity": {"precision": "bf16", "task": "memorize"}}
+    else:
+        saved = work / "runs" / "rmt-memorize" / "train_config.json"
+        payload = {"config": {"precision": "auto"}, "machines": [{"bf16_cpu": "avx512_bf16"}]}
+    saved.parent.mkdir(parents=True)
+    saved.write_text(json.dumps(payload))
+    before = sorted(work.rglob("*"))
+    with pytest.raises(BenchInputError, match="computed in bf16, but would go on in fp32") as error:
+        Pipeline(_tiny(work)).run()
+    assert saved.name in str(error.value) and "pass --precision" not in str(error.value)
+    assert sorted(work.rglob("*")) == before  # nothing trained, evaluated or written
+    cpuinfo.write_text(cpuinfo.read_text().replace("avx2", "avx2 avx512_bf16"))
+    check_work_precision(work)  # where auto gives bf16 the run may go on
+    assert work_precisions(work) == [(saved, "bf16")]
+
+
+@pytest.mark.parametrize(("flags", "exit_code"), [("fpu avx2 avx512_bf16", 0), ("fpu avx2", 1)])
+def test_the_committed_reference_run_goes_on_only_where_auto_gives_bf16(
+    tmp_path, monkeypatch, capsys, flags, exit_code
+) -> None:
+    """resume.sh's check (scripts/same_precision.py) on the committed rows and runs."""
+    import importlib.util
+
+    from rmt_bench import machine
+
+    committed = Path(__file__).resolve().parent.parent / "reports" / "rows" / "cpu-run"
+    spec = importlib.util.spec_from_file_location(
+        "same_precision", committed / "scripts" / "same_precision.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Test CPU\nflags\t\t: {flags}\n\n")
+    monkeypatch.setattr(machine, "CPUINFO", cpuinfo)
+    assert script.main(str(committed)) == exit_code
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert set(report["recorded"]) == {"bf16"} and report["recorded"]["bf16"] >= 8
+    assert report["same"] is (exit_code == 0)
+    assert ("computed in bf16, but would go on in fp32" in err) is (exit_code == 1)
 
 
 def test_budget_and_resume_logic_with_fake_steps(tmp_path, monkeypatch) -> None:

@@ -213,8 +213,51 @@ def test_a_run_saved_with_mixed_precision_still_resumes(tmp_path: Path) -> None:
     (out / ckpt.TRAIN_LOG).write_text('{"event": "train", "step": 1}\n')
     ckpt.check_out(out, cfg, resume=True)  # same recipe in today's terms: accepted
     bf16 = resolve_train_config(overrides={**config_to_dict(cfg), "precision": "bf16"})
-    with pytest.raises(BenchInputError, match="precision"):
-        ckpt.check_out(out, bf16, resume=True)
+    ckpt.check_out(out, bf16, resume=True, precision="bf16")  # no machine record: untold
+    old["mixed_precision"] = "no"  # an fp32 run: bf16 is another recipe
+    ckpt.write_json(out / ckpt.TRAIN_CONFIG, {"config": old, "hash": config_hash(old)})
+    with pytest.raises(BenchInputError, match="differs.*precision"):
+        ckpt.check_out(out, bf16, resume=True, precision="bf16")
+
+
+@pytest.mark.parametrize(
+    ("record", "requested", "computed"),
+    [
+        ({"bf16_cpu": "avx512_bf16"}, "auto", "bf16"),
+        ({"bf16_cpu": "amx_bf16,avx512_bf16"}, "auto", "bf16"),
+        ({"bf16_cpu": "none"}, "auto", "fp32"),
+        ({"bf16_cpu": "none"}, "bf16", "bf16"),  # asked for: emulated, but bf16
+        ({"bf16_cpu": "avx512_bf16", "precision": "fp32"}, "auto", "fp32"),  # as recorded
+        ({"bf16_cpu": "none", "accelerator": "Fake GPU"}, "auto", None),  # auto on a GPU
+        ({}, "auto", None),  # a record from before the machine was recorded
+    ],
+)
+def test_the_precision_of_a_machine_record(record: dict, requested: str, computed) -> None:
+    assert prec.recorded_precision(record, requested) == computed
+
+
+def test_a_resume_on_another_cpu_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rmt_bench.train import checkpointing as ckpt
+    from rmt_bench.train.config import resolve_train_config
+
+    cfg = resolve_train_config(overrides={"task": "memorize", "preset": "cpu-tiny"})
+    _cpuinfo(tmp_path, monkeypatch, "fpu avx2 avx512f avx512_bf16")
+    out = tmp_path / "run"
+    ckpt.write_train_config(out, cfg, "bf16")  # started on a CPU with native bf16
+    (out / ckpt.TRAIN_LOG).write_text('{"event": "train", "step": 1}\n')
+    ckpt.check_out(out, cfg, resume=True, precision="bf16")
+    _cpuinfo(tmp_path, monkeypatch, "fpu avx2")  # resumed on one without
+    with pytest.raises(BenchInputError) as error:
+        ckpt.check_out(out, cfg, resume=True, precision="fp32")
+    message = str(error.value)
+    assert "\n" not in message and "computed in bf16, but would go on in fp32" in message
+    assert "none of amx_bf16, avx512_bf16" in message and "--precision bf16" in message
+    ckpt.record_resume_machine(out, "bf16")  # went on with --precision bf16: recorded
+    machines = ckpt.read_json(out / ckpt.TRAIN_CONFIG)["machines"]
+    assert [m["precision"] for m in machines] == ["bf16", "bf16"]
+    assert [m["bf16_cpu"] for m in machines] == ["avx512_bf16", "none"]
 
 
 class _AutocastProbe:
@@ -267,7 +310,7 @@ def test_result_rows_name_the_precision_and_bf16_answers_get_their_own_file(
     bf16 = _evaluate(tmp_path / "bf16", "bf16", probe)
     assert [r["precision"] for r in bf16] == ["bf16", "bf16"] and probe.autocast == [True] * 2
     assert bf16[0]["config_hash"] != rows[0]["config_hash"]
-    with pytest.raises(BenchInputError, match="different configuration"):
+    with pytest.raises(BenchInputError, match="different configuration.*precision fp32 -> bf16"):
         _evaluate(tmp_path / "auto", "bf16")  # never mixed into the fp32 rows
     with pytest.raises(BenchInputError, match="--precision"):
         _evaluate(tmp_path / "bad", "fp16")

@@ -254,6 +254,36 @@ def test_out_and_resume_mistakes_are_user_errors(tmp_path: Path, reference: Path
         _run(_cfg(batch_size=5, grad_accum=2), tmp_path / "x")
 
 
+def test_a_resume_never_changes_the_precision_the_run_computed_in(
+    tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--precision auto resolves per machine: each start records what it computed in, and a
+    resume where auto gives the other precision is refused unless --precision names it."""
+    import shutil
+
+    from rmt_bench import machine
+
+    run = tmp_path / "run"
+    shutil.copytree(reference, run)
+    first = json.loads((run / "train_config.json").read_text())["machines"][0]
+    before = first["precision"]
+    other = "fp32" if before == "bf16" else "bf16"
+    cpuinfo = tmp_path / "cpuinfo"  # a CPU on which auto gives the other precision
+    flags = "avx2 avx512_bf16" if other == "bf16" else "avx2"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Other CPU\nflags\t\t: {flags}\n\n")
+    monkeypatch.setattr(machine, "CPUINFO", cpuinfo)
+    with pytest.raises(BenchInputError, match=f"computed in {before}, but would go on in {other}"):
+        _run(_cfg(), run, resume=True)
+    with pytest.raises(BenchInputError, match=f"computed in {before}, but would go on in {other}"):
+        _run(_cfg(precision=other), run, resume=True)
+    machines = json.loads((run / "train_config.json").read_text())["machines"]
+    assert len(machines) == 1  # the refused starts wrote nothing
+    _run(_cfg(precision=before), run, resume=True)  # the precision named: it goes on
+    machines = json.loads((run / "train_config.json").read_text())["machines"]
+    assert [m["precision"] for m in machines] == [before, before]
+    assert json.loads((run / "train_config.json").read_text())["config"]["precision"] == "auto"
+
+
 def test_grad_accumulation_matches_one_big_batch(tmp_path: Path) -> None:
     """Two micro-steps of 2 give the same update as one batch of 4 (no dropout; fp32, as
     "auto" precision picks bf16 on CPUs with AVX512-BF16, whose rounding depends on the batch)."""

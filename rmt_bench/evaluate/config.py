@@ -113,3 +113,29 @@ class EvalConfig:
         if precision != "fp32":
             identity["precision"] = precision
         return identity
+
+
+def identity_changes(saved: Any, now: Any) -> str:
+    """``: precision bf16 -> fp32, ...``: where two hashed identities differ ('' if unknown).
+
+    A file's rows were answered under ``saved``; ``now`` is this run's. Nested keys read
+    ``model.memory_tokens``; at most three are named.
+    """
+    if not isinstance(saved, dict) or not isinstance(now, dict):
+        return ""
+    saved, now = {"precision": "fp32", **saved}, {"precision": "fp32", **now}  # see identity
+    found: list[str] = []
+
+    def walk(a: dict[str, Any], b: dict[str, Any], path: str) -> None:
+        for key in sorted(set(a) | set(b)):
+            left, right = a.get(key), b.get(key)
+            if isinstance(left, dict) and isinstance(right, dict):
+                walk(left, right, f"{path}{key}.")
+            elif left != right:
+                found.append(f"{path}{key} {left} -> {right}")
+
+    walk(saved, now, "")
+    if not found:
+        return ""
+    more = f", and {len(found) - 3} more" if len(found) > 3 else ""
+    return ": " + ", ".join(found[:3]) + more

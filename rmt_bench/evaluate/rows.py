@@ -28,6 +28,7 @@ from typing import Any
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
 from generators.jsonl import json_lines
+from rmt_bench.evaluate.config import identity_changes
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +166,11 @@ class RowsFile:
                     f"{self.config_path} is corrupt; move it away (or use another --out)"
                 ) from None
             if saved_hash != config_hash:
+                changes = identity_changes(saved.get("identity"), resolved.get("identity"))
                 raise BenchInputError(
                     f"{self.path} holds results of a different configuration "
-                    f"(config hash {saved_hash} != {config_hash}); use another --out or --name"
+                    f"(config hash {saved_hash} != {config_hash}{changes}); "
+                    "use another --out or --name"
                 )
         for row in self.rows():
             if row.get("config_hash") != config_hash:

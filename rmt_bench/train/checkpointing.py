@@ -25,6 +25,7 @@ safetensors, everything else to JSON.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -36,6 +37,7 @@ from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_path, atomic_writ
 from generators.errors import BenchInputError
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.machine import machine_record
+from rmt_bench.precision import precision_change, recorded_precision
 from rmt_bench.train.state_io import load_tree, save_tree
 
 LAST = "last"
@@ -199,12 +201,16 @@ def remove_failed_start(out: Path, created: bool) -> None:
             out.rmdir()
 
 
-def check_out(out: Path, cfg: Any, resume: bool) -> None:
+def check_out(
+    out: Path, cfg: Any, resume: bool, precision: str | None = None, device: str = "cpu"
+) -> None:
     """Check ``--out`` against ``--resume`` (read-only: every process runs it first).
 
     A new run needs a new or empty folder (rmt-bench's own temporaries aside), or
     one left by a run that failed before its first step: files rmt-bench did not
-    write are never replaced or deleted.
+    write are never replaced or deleted. A resume must compute in the precision the
+    run computed in so far (``precision``: this start's, resolved on ``device``); an
+    explicit ``--precision`` may continue a ``--precision auto`` run in that precision.
     """
     if out.exists() and not out.is_dir():
         raise BenchInputError(f"--out {out} exists and is not a folder")
@@ -230,16 +236,35 @@ def check_out(out: Path, cfg: Any, resume: bool) -> None:
         from rmt_bench.train.config import saved_options
 
         previous = read_json(saved)
-        if not same_recipe(previous, cfg, str(saved)):
+        before = saved_options(previous.get("config", {}), str(saved))
+        compared = cfg
+        if before.get("precision") == "auto" and cfg.precision != "auto":
+            compared = dataclasses.replace(cfg, precision="auto")  # checked below instead
+        if not same_recipe(previous, compared, str(saved)):
             # name what differs, with the saved run's options in today's terms
-            before = saved_options(previous.get("config", {}), str(saved))
             changed = sorted(
-                key for key, value in config_to_dict(cfg).items() if before.get(key) != value
+                key for key, value in config_to_dict(compared).items() if before.get(key) != value
             )
             raise BenchInputError(
                 f"--resume: the configuration differs from the one in {saved} "
                 f"({', '.join(changed) or 'hash'}); resume with the same options"
             )
+        if precision is not None:
+            _check_same_precision(
+                out, previous, str(before.get("precision")), cfg, precision, device
+            )
+
+
+def _check_same_precision(
+    out: Path, previous: dict[str, Any], saved: str, cfg: Any, precision: str, device: str
+) -> None:
+    """Refuse a resume that would compute in another precision than the run so far."""
+    machines = previous.get("machines") if isinstance(previous.get("machines"), list) else []
+    computed = [recorded_precision(m, saved) for m in machines if isinstance(m, dict)]
+    known = [p for p in computed if p is not None]
+    if known and known[-1] != precision:
+        what = f"--resume: {out} was trained and"
+        raise BenchInputError(precision_change(what, known[-1], precision, cfg.precision, device))
 
 
 def same_recipe(previous: dict[str, Any], cfg: Any, origin: str = TRAIN_CONFIG) -> bool:
@@ -259,27 +284,30 @@ def same_recipe(previous: dict[str, Any], cfg: Any, origin: str = TRAIN_CONFIG) 
     return config_hash(saved_options(saved, origin)) == config_hash(cfg)
 
 
-def write_train_config(out: Path, cfg: Any) -> None:
-    """A new run's ``train_config.json``: its options, their hash and this machine."""
+def write_train_config(out: Path, cfg: Any, precision: str) -> None:
+    """A new run's ``train_config.json``: its options, their hash and this machine.
+
+    The machine record names ``precision``, the one ``cfg.precision`` resolved to here.
+    """
     out.mkdir(parents=True, exist_ok=True)
     write_json(
         out / TRAIN_CONFIG,
         {
             "config": config_to_dict(cfg),
             "hash": config_hash(cfg),
-            "machines": [machine_record(resumed=False)],
+            "machines": [{**machine_record(resumed=False), "precision": precision}],
         },
     )
 
 
-def record_resume_machine(out: Path) -> None:
+def record_resume_machine(out: Path, precision: str) -> None:
     """Append this machine to ``train_config.json``'s ``machines`` (a ``--resume``).
 
     Timings differ between machines, so a run resumed elsewhere says where each part
-    ran; the options and their hash are left as they are.
+    ran, and in which ``precision``; the options and their hash are left as they are.
     """
     path = out / TRAIN_CONFIG
     saved = read_json(path)
     machines = saved.get("machines") if isinstance(saved.get("machines"), list) else []
-    saved["machines"] = [*machines, machine_record(resumed=True)]
+    saved["machines"] = [*machines, {**machine_record(resumed=True), "precision": precision}]
     write_json(path, saved)

@@ -195,7 +195,7 @@ class Trainer:
                 f"x --grad-accum ({cfg.grad_accum})"
             )
         self.micro_batch = cfg.batch_size // (self.world * cfg.grad_accum)
-        ckpt.check_out(self.out, cfg, resume)
+        ckpt.check_out(self.out, cfg, resume, self.precision, acc.device.type)
         if cfg.data is not None and source is None:  # cheap checks of --data before the load
             from generators.dataset import read_metadata, shard_files
 
@@ -233,9 +233,9 @@ class Trainer:
         # Everything is checked and loaded: only now is anything written to --out.
         acc.wait_for_everyone()  # every process checked before the main one writes
         if acc.is_main_process and not resume:
-            ckpt.write_train_config(self.out, cfg)
+            ckpt.write_train_config(self.out, cfg, self.precision)
         elif acc.is_main_process:
-            ckpt.record_resume_machine(self.out)
+            ckpt.record_resume_machine(self.out, self.precision)
         acc.wait_for_everyone()
         if cfg.compile:
             from rmt_bench.cell_compile import compile_memory_cell

@@ -1,0 +1,63 @@
+"""The precision a work folder of ``rmt-bench figures`` computed in, kept on resume.
+
+    check_work_precision(Path("runs/figures"))   # BenchInputError where auto differs here
+    work_precisions(Path("runs/figures"))        # [(file, "bf16"), ...]
+
+The pipeline trains and evaluates at ``--precision auto``, which resolves per machine
+(``rmt_bench.precision``): resumed on a CPU without native bf16, a bf16 run would retrain
+its models in fp32 and mix fp32 rows into its bf16 ones. What the run computed in so far
+is read from its rows' configs (``results/*.config.json``: the hashed identity's
+``precision``, absent for fp32) and from its training runs' machine records
+(``runs/*/train_config.json``), and a start where ``auto`` gives another precision is
+refused before any work.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from generators.errors import BenchInputError
+from rmt_bench.precision import precision_change, recorded_precision, resolve_precision
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; ``{}`` if it is unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def work_precisions(work: Path) -> list[tuple[Path, str]]:
+    """``(file, precision)`` of each eval config and training run in ``work``."""
+    found: list[tuple[Path, str]] = []
+    for path in sorted((work / "results").glob("*.config.json")):
+        identity = _read_json(path).get("identity")
+        if isinstance(identity, dict):  # fp32 is the identity without a precision
+            found.append((path, str(identity.get("precision", "fp32"))))
+    for path in sorted((work / "runs").glob("*/train_config.json")):
+        saved = _read_json(path)
+        machines = saved.get("machines")
+        requested = (saved.get("config") or {}).get("precision", "auto")
+        if isinstance(machines, list) and machines and isinstance(machines[-1], dict):
+            before = recorded_precision(machines[-1], requested)
+            if before is not None:
+                found.append((path, before))
+    return found
+
+
+def check_work_precision(work: Path) -> None:
+    """Refuse to go on with ``work`` where ``--precision auto`` gives another precision."""
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    here = resolve_precision("auto", device)
+    for path, before in work_precisions(work):
+        if before != here:
+            what = f"{work} (as {path.relative_to(work)} records) was"
+            raise BenchInputError(
+                precision_change(what, before, here, "auto", device, override=False)
+            )
