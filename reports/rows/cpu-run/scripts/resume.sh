@@ -11,6 +11,8 @@
 # then retrains the final models its remaining steps need (on CPU, the same code and seed
 # give the same weights: collect.sh refuses a retrained model whose training log differs
 # from the committed one) and resumes every evaluation from the rows it already holds.
+# The run computes in bf16 (`--precision auto` on a CPU with avx512_bf16): on a CPU
+# without native bf16 auto gives fp32, and scripts/same_precision.py stops it before any work.
 #
 # The run takes the heavy-run lock, and each start and end is logged with `uptime` in
 # reports/rows/cpu-run/uptime.txt. Stop it with `pkill -f 'rmt-bench -v figures'`, then
@@ -21,6 +23,11 @@ here="$(cd "$(dirname "$0")/.." && pwd)"      # reports/rows/cpu-run
 repo="$(cd "$here/../../.." && pwd)"
 work="$1"; code="$2"; shift 2
 python="${PYTHON:-$repo/.venv/bin/python}"
+
+# The run's code predates the pipeline's own precision check: refuse a machine where auto
+# is not bf16 before anything is cloned, seeded or logged (the committed rows where WORK is new).
+checked="$work"; [ -e "$work" ] || checked="$here"
+PYTHONPATH="$repo" "$python" "$here/scripts/same_precision.py" "$checked" || exit 1
 
 if [ ! -d "$work.code" ]; then
     git clone -q "$repo" "$work.code"
