@@ -4,7 +4,8 @@ Issue 10 asks that the README quote numbers as they stand in summary.csv. Two ch
 every accuracy quoted at full precision ("0.734375 [0.615171, 0.827036] at 256k", or
 "0.953125 at 32k") is a row of summary.csv at that length, with that interval where one
 is given, of the model kind and task last named before it in its paragraph or list
-item ("The ARMT scores ...", "**Detect & Memorize.**"); and the accuracy table of
+item ("The ARMT scores ...", "**Detect & Memorize.**"; a quote whose block names no
+kind or task fails, as it could be any row's); and the accuracy table of
 reports/README.md is the one that `reports/rows/cpu-run/scripts/readme_table.py` prints
 from summary.csv.
 """
@@ -90,20 +91,23 @@ def matches(row: dict[str, str], accuracy: str, low: str, high: str) -> bool:
 
 
 def about(row: dict[str, str], quote: Quote) -> bool:
-    """Whether `row` is of the quote's length, model kind and task (where it names them)."""
+    """Whether `row` is of the quote's length, model kind and task."""
     return (
         int(row["length"]) == parse_length(quote.length)
-        and quote.kind in ("", row["kind"])
-        and quote.task in ("", row["task"])
+        and quote.kind == row["kind"]
+        and quote.task == row["task"]
     )
 
 
 def unmatched(text: str, rows: list[dict[str, str]]) -> list[str]:
-    """The quotes of `text` that no row of summary.csv holds."""
+    """The quotes of `text` that no row of summary.csv holds, or whose block does not say
+    which model kind and task they are about (such a quote could be any row's)."""
     missing = []
     for quote in quotes(text):
         candidates = [row for row in rows if about(row, quote)]
-        if not any(matches(row, quote.accuracy, quote.low, quote.high) for row in candidates):
+        if not (quote.kind and quote.task):
+            missing.append(f"names no model kind or task: {quote.accuracy} at {quote.length}")
+        elif not any(matches(row, quote.accuracy, quote.low, quote.high) for row in candidates):
             interval = f" [{quote.low}, {quote.high}]" if quote.low else ""
             named = " ".join(name for name in (quote.kind, quote.task) if name)
             missing.append(
@@ -120,19 +124,24 @@ def test_quoted_accuracies_are_summary_rows(path: Path) -> None:
 def test_the_check_finds_a_number_that_is_not_in_summary() -> None:
     rows = summary_rows()
     row = next(row for row in rows if row["accuracy"] and 0 < float(row["accuracy"]) < 1)
-    length = row["length"]
-    right = f"scores {row['accuracy']} [{row['ci_low']}, {row['ci_high']}] at {length} tokens"
+    length, accuracy = row["length"], row["accuracy"]
+    task = next(name for name, key in TASK_KEYS.items() if key == row["task"])
+    named = f"{task}: the {row['kind'].upper()}"  # which row a quote is about
+    right = f"{named} scores {accuracy} [{row['ci_low']}, {row['ci_high']}] at {length} tokens"
     assert quotes(right) and unmatched(right, rows) == []
-    wrong_interval = f"scores {row['accuracy']} [0.1234, 0.5678] at {length}"
-    assert unmatched(wrong_interval, rows) != []
-    assert unmatched(f"scores 0.123457 at {length}", rows) != []
-    assert unmatched(f"scores 0.5 [0.123456, 0.654321] at {length}", rows) != []
-    split_over_lines = f"scores {row['accuracy']}\n  at {length}"
+    assert unmatched(f"{named} scores {accuracy} [0.1234, 0.5678] at {length}", rows) != []
+    assert unmatched(f"{named} scores 0.123457 at {length}", rows) != []
+    assert unmatched(f"{named} scores 0.5 [0.123456, 0.654321] at {length}", rows) != []
+    split_over_lines = f"{named} scores {accuracy}\n  at {length}"
     assert quotes(split_over_lines) and unmatched(split_over_lines, rows) == []
+    # a quote that does not say which model and task it is about fails, right or not
+    (anonymous,) = unmatched(f"It scores {accuracy} at {length}.", rows)
+    assert anonymous.startswith("names no model kind or task")
     # the second length of "at 256k and at 512k" is checked too
-    holds_it = {other["length"] for other in rows if matches(other, row["accuracy"], "", "")}
-    lacks_it = next(other["length"] for other in rows if other["length"] not in holds_it)
-    both = unmatched(f"scores {row['accuracy']} at {length} and at {lacks_it}", rows)
+    same_model = [o for o in rows if (o["kind"], o["task"]) == (row["kind"], row["task"])]
+    holds_it = {other["length"] for other in same_model if matches(other, accuracy, "", "")}
+    lacks_it = next(other["length"] for other in same_model if other["length"] not in holds_it)
+    both = unmatched(f"{named} scores {accuracy} at {length} and at {lacks_it}", rows)
     assert len(both) == 1 and both[0].endswith(f" at {lacks_it}")
 
 
