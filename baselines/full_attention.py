@@ -116,19 +116,11 @@ class FullAttentionClassifier(nn.Module):
         max_memory_mb: float | None = None,
     ) -> None:
         super().__init__()
-        from rmt_bench.backbones import load_backbone
+        from rmt_bench.backbones import backbone_for
 
         self.config = config
         if backbone is None:
-            backbone = load_backbone(
-                config.backbone,
-                attn_implementation=config.attn_implementation,
-                hidden_dropout=config.hidden_dropout,
-                attention_dropout=config.attention_dropout,
-                seed=config.seed,
-                tokenizer_name=config.tokenizer,
-                config_overrides=config.extra_backbone_config,
-            )
+            backbone = backbone_for(config)
         self.backbone = backbone.model
         self.tokenizer = backbone.tokenizer
         self._tokenizer_name = backbone.tokenizer_name

@@ -259,3 +259,19 @@ def load_backbone(
     return Backbone(
         name=name, model=model, tokenizer=tokenizer, tokenizer_name=tokenizer_name, layout=layout
     )
+
+
+def backbone_for(config: Any, *, causal_lm: bool = False) -> Backbone:
+    """``load_backbone`` with what a model config names: ``backbone``, ``attn_implementation``,
+    the two dropouts, ``seed``, ``tokenizer`` and ``extra_backbone_config`` (the fields that
+    ``RMTConfig``, ``ARMTConfig`` and ``FullAttentionConfig`` share)."""
+    return load_backbone(
+        config.backbone,
+        causal_lm=causal_lm,
+        attn_implementation=config.attn_implementation,
+        hidden_dropout=config.hidden_dropout,
+        attention_dropout=config.attention_dropout,
+        seed=config.seed,
+        tokenizer_name=config.tokenizer,
+        config_overrides=config.extra_backbone_config,
+    )

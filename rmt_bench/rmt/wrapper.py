@@ -39,7 +39,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from generators.errors import BenchInputError
-from rmt_bench.backbones import Backbone, load_backbone
+from rmt_bench.backbones import Backbone, backbone_for
 from rmt_bench.contract import SKIPPED_OOM, ClassifierOutput, Prediction
 from rmt_bench.data import SegmentPlan, StreamedIds, num_segments, sample_input_ids
 from rmt_bench.precision import as_dtype_of, full_precision
@@ -89,16 +89,7 @@ class RMT(nn.Module):
         super().__init__()
         self.config = config
         if backbone is None:
-            backbone = load_backbone(
-                config.backbone,
-                causal_lm=config.head == "generate",
-                attn_implementation=config.attn_implementation,
-                hidden_dropout=config.hidden_dropout,
-                attention_dropout=config.attention_dropout,
-                seed=config.seed,
-                tokenizer_name=config.tokenizer,
-                config_overrides=config.extra_backbone_config,
-            )
+            backbone = backbone_for(config, causal_lm=config.head == "generate")
         self.tokenizer = backbone.tokenizer
         self._tokenizer_name = backbone.tokenizer_name
         self.layout_kind = config.layout or backbone.layout
