@@ -78,6 +78,23 @@ def test_a_refused_config_names_what_differs() -> None:
     assert identity_changes(saved, saved) == identity_changes(None, now) == ""
 
 
+def test_a_file_that_differs_only_in_precision_says_which_precision_continues_it(
+    tmp_path: Path,
+) -> None:
+    from rmt_bench.evaluate.config import precision_of_rows
+
+    rows = RowsFile(tmp_path, "m.memorize")
+    rows.check_config("h1", {"identity": {"x": 1, "precision": "bf16"}})
+    with pytest.raises(BenchInputError, match="bf16 -> fp32\\); .*--precision bf16 to add"):
+        rows.check_config("h2", {"identity": {"x": 1}})
+    with pytest.raises(BenchInputError) as other:
+        rows.check_config("h3", {"identity": {"x": 2}})
+    assert "--precision" not in str(other.value)
+    assert precision_of_rows({"x": 1}, {"x": 1, "precision": "bf16"}) == "fp32"
+    assert precision_of_rows({"x": 1}, {"x": 2, "precision": "bf16"}) is None
+    assert precision_of_rows({"x": 1}, {"x": 1}) is None
+
+
 def test_rows_of_another_config_without_config_file_are_refused(tmp_path: Path) -> None:
     rows = RowsFile(tmp_path, "m.memorize")
     with rows.writer() as write:

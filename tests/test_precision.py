@@ -310,7 +310,7 @@ def test_result_rows_name_the_precision_and_bf16_answers_get_their_own_file(
     bf16 = _evaluate(tmp_path / "bf16", "bf16", probe)
     assert [r["precision"] for r in bf16] == ["bf16", "bf16"] and probe.autocast == [True] * 2
     assert bf16[0]["config_hash"] != rows[0]["config_hash"]
-    with pytest.raises(BenchInputError, match="different configuration.*precision fp32 -> bf16"):
+    with pytest.raises(BenchInputError, match="precision fp32 -> bf16.*--precision fp32 to add"):
         _evaluate(tmp_path / "auto", "bf16")  # never mixed into the fp32 rows
     with pytest.raises(BenchInputError, match="--precision"):
         _evaluate(tmp_path / "bad", "fp16")

@@ -139,3 +139,17 @@ def identity_changes(saved: Any, now: Any) -> str:
         return ""
     more = f", and {len(found) - 3} more" if len(found) > 3 else ""
     return ": " + ", ".join(found[:3]) + more
+
+
+def precision_of_rows(saved: Any, now: Any) -> str | None:
+    """The precision of ``saved``'s rows where it is all that ``now`` changes, else None.
+
+    Such a file can be continued: with ``--precision`` set to that precision, this run's
+    identity is the file's (what ``identity_changes`` names otherwise).
+    """
+    if not isinstance(saved, dict) or not isinstance(now, dict):
+        return None
+    before, after = saved.get("precision", "fp32"), now.get("precision", "fp32")
+    rest = {k: v for k, v in saved.items() if k != "precision"}
+    same_rest = rest == {k: v for k, v in now.items() if k != "precision"}
+    return str(before) if same_rest and before != after else None

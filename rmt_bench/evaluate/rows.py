@@ -28,7 +28,7 @@ from typing import Any
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
 from generators.jsonl import json_lines
-from rmt_bench.evaluate.config import identity_changes
+from rmt_bench.evaluate.config import identity_changes, precision_of_rows
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +167,13 @@ class RowsFile:
                 ) from None
             if saved_hash != config_hash:
                 changes = identity_changes(saved.get("identity"), resolved.get("identity"))
+                advice = "use another --out or --name"
+                precision = precision_of_rows(saved.get("identity"), resolved.get("identity"))
+                if precision is not None:
+                    advice += f", or pass --precision {precision} to add to these rows"
                 raise BenchInputError(
                     f"{self.path} holds results of a different configuration "
-                    f"(config hash {saved_hash} != {config_hash}{changes}); "
-                    "use another --out or --name"
+                    f"(config hash {saved_hash} != {config_hash}{changes}); {advice}"
                 )
         for row in self.rows():
             if row.get("config_hash") != config_hash:
