@@ -18,9 +18,9 @@ Work folder layout (everything resumable, nothing ever recomputed once complete)
     WORK/pipeline_state.json  finished steps and their wall time
     WORK/progress.txt         the progress summary, rewritten after every step
 
-Training and evaluation run at ``--precision auto``, which resolves per machine; a work
-folder resumed where ``auto`` gives another precision than its rows and training runs
-record stops before any work (``rmt_bench.work_precision``).
+Training and evaluation run at ``precision`` (``--precision``, default ``auto``, which
+resolves per machine); a work folder resumed where it gives another precision than its
+rows and training runs record stops before any work (``rmt_bench.work_precision``).
 
 Steps, in order of priority (the evaluation budget cuts from the end of the list):
 
@@ -85,6 +85,7 @@ from typing import Any
 
 from generators.atomic import atomic_write_text
 from generators.errors import BenchInputError
+from rmt_bench.precision import check_precision
 from rmt_bench.work_precision import check_work_precision
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,7 @@ class PipelineConfig:
     model_kinds: tuple[str, ...] = ("rmt",)  # of MODEL_KINDS; each trained on every task
     noise: str | None = None  # training noise source (None: the train preset's)
     eval_noise: str | None = None  # evaluation noise source (None: as ``noise``)
+    precision: str = "auto"  # of every training and evaluation (rmt_bench.precision)
 
     def resolved(self) -> PipelineConfig:
         """A copy with every preset-dependent field filled in."""
@@ -215,6 +217,11 @@ class PipelineConfig:
             )
         if "model_kind" in self.train_overrides:
             raise BenchInputError("use --model-kinds, not --set model_kind=...")
+        if "precision" in self.train_overrides or "mixed_precision" in self.train_overrides:
+            raise BenchInputError(
+                "use --precision (training and evaluation), not --set precision=..."
+            )
+        check_precision(self.precision)
 
     def _check_noise(self) -> None:
         """Each given noise source parses and its files exist (one BenchInputError line)."""
@@ -353,6 +360,8 @@ class Pipeline:
         }
         if self.config.noise is not None:
             overrides["noise"] = self.config.noise
+        if self.config.precision != "auto":  # auto: the preset's own, as runs before the flag
+            overrides["precision"] = self.config.precision
         return resolve_train_config(None, {**overrides, **extra})
 
     @staticmethod
@@ -460,6 +469,7 @@ class Pipeline:
 
         if self.config.eval_noise is not None:
             options = {"noise": self.config.eval_noise, **options}
+        options = {"precision": self.config.precision, **options}
         if kind in MODEL_KINDS:  # full attention's memory grows with the batch: one at a time
             options = {"batch_size": self.config.eval_batch_size, **options}
 
@@ -642,7 +652,7 @@ class Pipeline:
             hf_logging.disable_progress_bar()  # the weight-loading bars of every eval step
         steps = self.steps()
         if any(step.phase != "report" and not step.done() for step in steps):
-            check_work_precision(self.work)
+            check_work_precision(self.work, self.config.precision)
         budget = 60.0 * float(self.config.budget_minutes)
         eval_spent = float(self.state.get("eval_seconds", 0.0))
         start = time.perf_counter()

@@ -3,13 +3,13 @@
     check_work_precision(Path("runs/figures"))   # BenchInputError where auto differs here
     work_precisions(Path("runs/figures"))        # [(file, "bf16"), ...]
 
-The pipeline trains and evaluates at ``--precision auto``, which resolves per machine
-(``rmt_bench.precision``): resumed on a CPU without native bf16, a bf16 run would retrain
-its models in fp32 and mix fp32 rows into its bf16 ones. What the run computed in so far
+The pipeline trains and evaluates at ``--precision`` (default ``auto``, which resolves per
+machine, ``rmt_bench.precision``): resumed on a CPU without native bf16, an auto run made
+in bf16 would retrain its models in fp32 and mix fp32 rows into its bf16 ones. What the run computed in so far
 is read from its rows' configs (``results/*.config.json``: the hashed identity's
 ``precision``, absent for fp32) and from its training runs' machine records
 (``runs/*/train_config.json``), and a start where ``auto`` gives another precision is
-refused before any work.
+refused before any work; ``--precision bf16`` goes on in bf16 there (slowly).
 """
 
 from __future__ import annotations
@@ -49,15 +49,18 @@ def work_precisions(work: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def check_work_precision(work: Path) -> None:
-    """Refuse to go on with ``work`` where ``--precision auto`` gives another precision."""
+def check_work_precision(work: Path, requested: str = "auto", override: bool = True) -> None:
+    """Refuse to go on with ``work`` where ``requested`` gives another precision than so far.
+
+    ``override``: whether the refusal may suggest ``--precision`` (the command takes it).
+    """
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    here = resolve_precision("auto", device)
+    here = resolve_precision(requested, device)
     for path, before in work_precisions(work):
         if before != here:
             what = f"{work} (as {path.relative_to(work)} records) was"
             raise BenchInputError(
-                precision_change(what, before, here, "auto", device, override=False)
+                precision_change(what, before, here, requested, device, override=override)
             )

@@ -307,6 +307,8 @@ CASES = [
     _case("figures-set-no-equals", ["figures", "--set", "steps_per_stage"], "key=value"),
     _case("figures-set-value-text", ["figures", "--set", "steps_per_stage=abc"], "steps_per_stage"),
     _case("figures-set-unknown-key", ["figures", "--set", "banana=1"], "banana"),
+    _case("figures-set-precision", ["figures", "--set", "precision=bf16"], "--precision"),
+    _case("figures-precision-unknown", ["figures", "--precision", "fp16"], "--precision"),
     _case("figures-tasks-unknown", ["figures", "--tasks", "nope"], "nope"),
     _case("figures-work-empty", ["figures", "--work", ""], "--work"),
     _case("figures-budget-negative", ["figures", "--budget-minutes", "-1"], "--budget-minutes"),

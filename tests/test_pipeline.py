@@ -91,10 +91,15 @@ def test_a_run_resumed_where_auto_gives_another_precision_stops_before_any_work(
     before = sorted(work.rglob("*"))
     with pytest.raises(BenchInputError, match="computed in bf16, but would go on in fp32") as error:
         Pipeline(_tiny(work)).run()
-    assert saved.name in str(error.value) and "pass --precision" not in str(error.value)
+    assert saved.name in str(error.value)
     assert sorted(work.rglob("*")) == before  # nothing trained, evaluated or written
+    with pytest.raises(BenchInputError, match="or pass --precision bf16"):
+        check_work_precision(work)  # `figures` takes --precision: the refusal says so
+    check_work_precision(work, "bf16")  # ... and with it the run goes on in bf16 here
     cpuinfo.write_text(cpuinfo.read_text().replace("avx2", "avx2 avx512_bf16"))
     check_work_precision(work)  # where auto gives bf16 the run may go on
+    with pytest.raises(BenchInputError, match="would go on in fp32 here \\(--precision fp32\\)"):
+        check_work_precision(work, "fp32")
     assert work_precisions(work) == [(saved, "bf16")]
 
 
@@ -439,6 +444,23 @@ def test_noise_reaches_training_and_every_evaluation(tmp_path, monkeypatch) -> N
     assert seen[0].noise is None  # EvalConfig's default: books?split=test
 
 
+def test_precision_reaches_training_and_every_evaluation(tmp_path, monkeypatch) -> None:
+    import rmt_bench.evaluate
+
+    seen: list = []
+    monkeypatch.setattr(rmt_bench.evaluate, "evaluate", seen.append)
+    pipeline = Pipeline(_tiny(tmp_path / "w", precision="fp32"))
+    assert pipeline._train_config("memorize", {}).precision == "fp32"
+    evals = [s for s in pipeline.steps() if s.phase == "eval"]
+    for step in evals:
+        step.run()
+    assert len(seen) == len(evals) and {cfg.precision for cfg in seen} == {"fp32"}
+    default = Pipeline(_tiny(tmp_path / "w"))  # auto: the train preset's own option, unset
+    assert default._train_config("memorize", {}) == pipeline._train_config(
+        "memorize", {"precision": "auto"}
+    )
+
+
 def test_eval_batch_size_reaches_the_memory_models_not_full_attention(
     tmp_path, monkeypatch
 ) -> None:
@@ -471,6 +493,8 @@ def test_eval_batch_size_reaches_the_memory_models_not_full_attention(
         ({"noise": "wikipedia"}, "--noise: unknown noise source"),
         ({"eval_noise": "pg19:/no/such/books?split=test"}, "--eval-noise: "),
         ({"noise": "builtin", "train_overrides": {**TINY_TRAIN, "noise": "builtin"}}, "once"),
+        ({"train_overrides": {**TINY_TRAIN, "precision": "bf16"}}, "use --precision"),
+        ({"precision": "fp16"}, "--precision must be one of"),
     ],
 )
 def test_bad_kinds_and_noise_sources_fail_before_any_work(tmp_path, changes, message) -> None:

@@ -111,6 +111,14 @@ def _parse_set(items: tuple[str, ...]) -> dict[str, object]:
     help="Noise source of every evaluation's test samples, as --noise (e.g. the ?split=test "
     f"half of the training books). [default: as --noise; neither given: {TEST_NOISE}]",
 )
+@click.option(
+    "--precision",
+    type=click.Choice(["fp32", "bf16", "auto"]),
+    default="auto",
+    show_default=True,
+    help="Precision of every training and evaluation: auto is bf16 where the CPU or GPU "
+    "computes it natively, else fp32. A work folder keeps the precision it started in.",
+)
 @click.option("--no-ablation", is_flag=True, help="Skip the no-curriculum model.")
 @click.option("--no-full-attention", is_flag=True, help="Skip the full-attention baseline.")
 @click.option(
@@ -147,6 +155,7 @@ def command(
     model_kinds: str,
     noise: str | None,
     eval_noise: str | None,
+    precision: str,
     no_ablation: bool,
     no_full_attention: bool,
     beyond: bool | None,
@@ -192,6 +201,7 @@ def command(
         model_kinds=tuple(k.strip() for k in model_kinds.split(",") if k.strip()),
         noise=noise,
         eval_noise=eval_noise,
+        precision=precision,
     )
 
     # checks kinds and noise sources and resolves every training option now: a bad --set,

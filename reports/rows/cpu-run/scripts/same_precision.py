@@ -24,7 +24,7 @@ def main(work: str) -> int:
     folder = Path(work)
     recorded = Counter(precision for _, precision in work_precisions(folder))
     try:
-        check_work_precision(folder)
+        check_work_precision(folder, override=False)  # the run's code takes no --precision
     except BenchInputError as error:
         print(json.dumps({"work": work, "recorded": recorded, "same": False}))
         print(f"error: {error}", file=sys.stderr)
