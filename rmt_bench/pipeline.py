@@ -203,6 +203,7 @@ class PipelineConfig:
             )
         self._check_kinds()
         self._check_noise()
+        self._check_precision()
         values["beyond"] = self.lengths is None if self.beyond is None else self.beyond
         values["eval_noise"] = self.noise if self.eval_noise is None else self.eval_noise
         return dataclasses.replace(self, **values)
@@ -217,11 +218,13 @@ class PipelineConfig:
             )
         if "model_kind" in self.train_overrides:
             raise BenchInputError("use --model-kinds, not --set model_kind=...")
+
+    def _check_precision(self) -> None:
+        check_precision(self.precision)
         if "precision" in self.train_overrides or "mixed_precision" in self.train_overrides:
             raise BenchInputError(
                 "use --precision (training and evaluation), not --set precision=..."
             )
-        check_precision(self.precision)
 
     def _check_noise(self) -> None:
         """Each given noise source parses and its files exist (one BenchInputError line)."""
@@ -652,7 +655,7 @@ class Pipeline:
             hf_logging.disable_progress_bar()  # the weight-loading bars of every eval step
         steps = self.steps()
         if any(step.phase != "report" and not step.done() for step in steps):
-            check_work_precision(self.work, self.config.precision)
+            check_work_precision(self.work, self.config.precision)  # before anything is written
         budget = 60.0 * float(self.config.budget_minutes)
         eval_spent = float(self.state.get("eval_seconds", 0.0))
         start = time.perf_counter()

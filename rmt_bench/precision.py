@@ -82,6 +82,13 @@ def resolve_precision(requested: str, device: Any) -> str:
     return requested
 
 
+def local_device() -> str:
+    """Where a process without a given device computes: ``cuda`` if present, else ``cpu``."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def recorded_precision(record: dict[str, Any], requested: str) -> str | None:
     """The precision a run computed in on the machine of ``record`` (a ``machine_record``).
 
@@ -96,6 +103,20 @@ def recorded_precision(record: dict[str, Any], requested: str) -> str | None:
     if record.get("accelerator") or not record.get("bf16_cpu"):
         return None
     return "fp32" if record["bf16_cpu"] == "none" else "bf16"
+
+
+def run_precision(train_config: dict[str, Any]) -> str | None:
+    """What a training run (its ``train_config.json``) computed in at its latest start that
+    tells; ``None`` when none does. The old option ``mixed_precision`` is read as today's."""
+    options = train_config.get("config") if isinstance(train_config.get("config"), dict) else {}
+    if "precision" in options:
+        requested = str(options["precision"])
+    else:
+        requested = legacy_precision(str(options.get("mixed_precision", "auto")))
+    machines = train_config.get("machines")
+    records = [m for m in machines if isinstance(m, dict)] if isinstance(machines, list) else []
+    known = [p for p in (recorded_precision(m, requested) for m in records) if p is not None]
+    return known[-1] if known else None
 
 
 def precision_change(

@@ -5,11 +5,12 @@
 
 The pipeline trains and evaluates at ``--precision`` (default ``auto``, which resolves per
 machine, ``rmt_bench.precision``): resumed on a CPU without native bf16, an auto run made
-in bf16 would retrain its models in fp32 and mix fp32 rows into its bf16 ones. What the run computed in so far
-is read from its rows' configs (``results/*.config.json``: the hashed identity's
-``precision``, absent for fp32) and from its training runs' machine records
-(``runs/*/train_config.json``), and a start where ``auto`` gives another precision is
-refused before any work; ``--precision bf16`` goes on in bf16 there (slowly).
+in bf16 would retrain its models in fp32 and mix fp32 rows into its bf16 ones. What the
+run computed in so far is read from its rows' configs (``results/*.config.json``:
+``identity_precision``) and from its training runs' machine records
+(``runs/*/train_config.json``: ``run_precision``), and a start where ``auto`` gives
+another precision is refused before any work; ``--precision bf16`` goes on in bf16 there
+(slowly).
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from generators.errors import BenchInputError
-from rmt_bench.precision import precision_change, recorded_precision, resolve_precision
+from rmt_bench.evaluate.config import identity_precision
+from rmt_bench.precision import (
+    local_device,
+    precision_change,
+    resolve_precision,
+    run_precision,
+)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -36,16 +43,12 @@ def work_precisions(work: Path) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for path in sorted((work / "results").glob("*.config.json")):
         identity = _read_json(path).get("identity")
-        if isinstance(identity, dict):  # fp32 is the identity without a precision
-            found.append((path, str(identity.get("precision", "fp32"))))
+        if isinstance(identity, dict):
+            found.append((path, identity_precision(identity)))
     for path in sorted((work / "runs").glob("*/train_config.json")):
-        saved = _read_json(path)
-        machines = saved.get("machines")
-        requested = (saved.get("config") or {}).get("precision", "auto")
-        if isinstance(machines, list) and machines and isinstance(machines[-1], dict):
-            before = recorded_precision(machines[-1], requested)
-            if before is not None:
-                found.append((path, before))
+        computed = run_precision(_read_json(path))
+        if computed is not None:
+            found.append((path, computed))
     return found
 
 
@@ -54,9 +57,7 @@ def check_work_precision(work: Path, requested: str = "auto", override: bool = T
 
     ``override``: whether the refusal may suggest ``--precision`` (the command takes it).
     """
-    import torch
-
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = local_device()
     here = resolve_precision(requested, device)
     for path, before in work_precisions(work):
         if before != here:

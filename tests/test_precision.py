@@ -236,6 +236,18 @@ def test_the_precision_of_a_machine_record(record: dict, requested: str, compute
     assert prec.recorded_precision(record, requested) == computed
 
 
+def test_the_precision_of_a_training_run_is_its_latest_start_that_tells() -> None:
+    bf16_cpu, plain_cpu = {"bf16_cpu": "avx512_bf16"}, {"bf16_cpu": "none"}
+    run = {"config": {"precision": "auto"}, "machines": [bf16_cpu, {}]}
+    assert prec.run_precision(run) == "bf16"  # the second start's record tells nothing
+    run["machines"].append({**plain_cpu, "precision": "bf16"})  # resumed with --precision bf16
+    assert prec.run_precision(run) == "bf16"
+    legacy = {"config": {"mixed_precision": "no"}, "machines": [bf16_cpu]}
+    assert prec.run_precision(legacy) == "fp32"  # the old option, read as today's
+    assert prec.run_precision({"config": {}, "machines": [plain_cpu]}) == "fp32"
+    assert prec.run_precision({}) is None
+
+
 def test_a_resume_on_another_cpu_is_refused_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

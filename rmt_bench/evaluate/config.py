@@ -115,6 +115,11 @@ class EvalConfig:
         return identity
 
 
+def identity_precision(identity: dict[str, Any]) -> str:
+    """The precision rows of ``identity`` were answered in (fp32 adds no key: see identity)."""
+    return str(identity.get("precision", "fp32"))
+
+
 def identity_changes(saved: Any, now: Any) -> str:
     """``: precision bf16 -> fp32, ...``: where two hashed identities differ ('' if unknown).
 
@@ -123,7 +128,8 @@ def identity_changes(saved: Any, now: Any) -> str:
     """
     if not isinstance(saved, dict) or not isinstance(now, dict):
         return ""
-    saved, now = {"precision": "fp32", **saved}, {"precision": "fp32", **now}  # see identity
+    saved = {**saved, "precision": identity_precision(saved)}
+    now = {**now, "precision": identity_precision(now)}
     found: list[str] = []
 
     def walk(a: dict[str, Any], b: dict[str, Any], path: str) -> None:
@@ -149,7 +155,7 @@ def precision_of_rows(saved: Any, now: Any) -> str | None:
     """
     if not isinstance(saved, dict) or not isinstance(now, dict):
         return None
-    before, after = saved.get("precision", "fp32"), now.get("precision", "fp32")
+    before, after = identity_precision(saved), identity_precision(now)
     rest = {k: v for k, v in saved.items() if k != "precision"}
     same_rest = rest == {k: v for k, v in now.items() if k != "precision"}
-    return str(before) if same_rest and before != after else None
+    return before if same_rest and before != after else None

@@ -104,9 +104,9 @@ def resolve_device(requested: str, shard: Shard) -> str:
         return requested
     if shard.device is not None:
         return shard.device
-    import torch
+    from rmt_bench.precision import local_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return local_device()
 
 
 def _batches(items: Sequence[SampleRef], size: int) -> Iterator[list[SampleRef]]:

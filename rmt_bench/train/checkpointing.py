@@ -37,7 +37,7 @@ from generators.atomic import TEMP_PREFIX, TEMP_SUFFIX, atomic_path, atomic_writ
 from generators.errors import BenchInputError
 from rmt_bench.config import config_hash, config_to_dict
 from rmt_bench.machine import machine_record
-from rmt_bench.precision import precision_change, recorded_precision
+from rmt_bench.precision import precision_change, run_precision
 from rmt_bench.train.state_io import load_tree, save_tree
 
 LAST = "last"
@@ -249,22 +249,10 @@ def check_out(
                 f"--resume: the configuration differs from the one in {saved} "
                 f"({', '.join(changed) or 'hash'}); resume with the same options"
             )
-        if precision is not None:
-            _check_same_precision(
-                out, previous, str(before.get("precision")), cfg, precision, device
-            )
-
-
-def _check_same_precision(
-    out: Path, previous: dict[str, Any], saved: str, cfg: Any, precision: str, device: str
-) -> None:
-    """Refuse a resume that would compute in another precision than the run so far."""
-    machines = previous.get("machines") if isinstance(previous.get("machines"), list) else []
-    computed = [recorded_precision(m, saved) for m in machines if isinstance(m, dict)]
-    known = [p for p in computed if p is not None]
-    if known and known[-1] != precision:
-        what = f"--resume: {out} was trained and"
-        raise BenchInputError(precision_change(what, known[-1], precision, cfg.precision, device))
+        so_far = run_precision(previous)
+        if precision is not None and so_far not in (None, precision):
+            what = f"--resume: {out} was trained and"
+            raise BenchInputError(precision_change(what, so_far, precision, cfg.precision, device))
 
 
 def same_recipe(previous: dict[str, Any], cfg: Any, origin: str = TRAIN_CONFIG) -> bool:

@@ -41,11 +41,9 @@ class StopFlag:
 
 def train_precision(cfg: Any) -> str:
     """``cfg.precision`` resolved for the device training runs on: ``fp32`` or ``bf16``."""
-    import torch
+    from rmt_bench.precision import local_device, resolve_precision
 
-    from rmt_bench.precision import resolve_precision
-
-    return resolve_precision(cfg.precision, "cuda" if torch.cuda.is_available() else "cpu")
+    return resolve_precision(cfg.precision, local_device())
 
 
 def make_accelerator(cfg: Any, precision: str) -> Any:
